@@ -1,0 +1,120 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { attachCallObserver, type CallObserver } from './call-observer.js';
+
+export interface AwsSettings {
+  region?: string;
+  profile?: string;
+  /** Receives one line per AWS call under --debug. */
+  observer?: CallObserver;
+}
+
+/** Timeouts and retries shared by every client: no call can hang, throttling is retried with backoff. */
+export const CLIENT_DEFAULTS = {
+  maxAttempts: 5,
+  retryMode: 'standard',
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+} as const;
+
+interface SdkClient {
+  middlewareStack: unknown;
+  destroy(): void;
+}
+
+/**
+ * The one place AWS clients are made. SDK modules are imported on first use so that commands which
+ * never talk to AWS (help, version, config) never load them. Endpoints come from AWS_ENDPOINT_URL and
+ * AWS_ENDPOINT_URL_<SERVICE>, and credentials from the SDK's default chain, as in every AWS tool.
+ */
+export class AwsClients {
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(readonly settings: AwsSettings) {}
+
+  private config() {
+    return {
+      ...CLIENT_DEFAULTS,
+      ...(this.settings.region ? { region: this.settings.region } : {}),
+      ...(this.settings.profile ? { profile: this.settings.profile } : {}),
+    };
+  }
+
+  private async make<T extends SdkClient>(name: string, create: () => Promise<T>): Promise<T> {
+    const cached = this.cache.get(name) as T | undefined;
+    if (cached) return cached;
+    const client = await create();
+    attachCallObserver(client, name, this.settings.observer);
+    this.cache.set(name, client);
+    return client;
+  }
+
+  ecs(): Promise<ECSClient> {
+    return this.make('ECS', async () => new (await import('@aws-sdk/client-ecs')).ECSClient(this.config()));
+  }
+
+  dynamo(): Promise<DynamoDBClient> {
+    return this.make(
+      'DynamoDB',
+      async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(this.config()),
+    );
+  }
+
+  async documents(): Promise<DynamoDBDocumentClient> {
+    const dynamo = await this.dynamo();
+    const cached = this.cache.get('DynamoDBDocument') as DynamoDBDocumentClient | undefined;
+    if (cached) return cached;
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const client = DynamoDBDocumentClient.from(dynamo, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+    this.cache.set('DynamoDBDocument', client);
+    return client;
+  }
+
+  logs(): Promise<CloudWatchLogsClient> {
+    return this.make(
+      'CloudWatchLogs',
+      async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(this.config()),
+    );
+  }
+
+  sts(): Promise<STSClient> {
+    return this.make('STS', async () => new (await import('@aws-sdk/client-sts')).STSClient(this.config()));
+  }
+
+  cloudFormation(): Promise<CloudFormationClient> {
+    return this.make(
+      'CloudFormation',
+      async () => new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(this.config()),
+    );
+  }
+
+  scheduler(): Promise<SchedulerClient> {
+    return this.make(
+      'Scheduler',
+      async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(this.config()),
+    );
+  }
+
+  /** The region the clients resolved (flag, env, config or profile). */
+  async region(): Promise<string> {
+    const sts = await this.sts();
+    return sts.config.region();
+  }
+
+  destroy(): void {
+    for (const client of this.cache.values()) (client as { destroy?: () => void }).destroy?.();
+    this.cache.clear();
+  }
+}
+
+/** The endpoint a service's calls go to, as the SDK resolves it from the environment; undefined means AWS. */
+export function endpointFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const specific = env[`AWS_ENDPOINT_URL_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+  return specific || env.AWS_ENDPOINT_URL || undefined;
+}

@@ -1,0 +1,177 @@
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { ConfigStore } from './config/store.js';
+import { ExitCode, RunvoyError, UsageError } from './core/errors.js';
+import { resolveSettings, type ResolvedSetting } from './core/settings.js';
+import type { ConfigKey } from './core/config-schema.js';
+import type { AwsClients } from './aws/clients.js';
+import type { AwsCall } from './aws/call-observer.js';
+import { errorDocument, formatError } from './ui/error-view.js';
+import { colorEnabled, stylist } from './ui/style.js';
+
+export type Settings = Record<ConfigKey, ResolvedSetting>;
+
+/**
+ * The base of every runvoy command: the global flags of SPEC section 3, settings with their
+ * precedence, AWS clients made on first use, JSON mode, and one error handler that maps every error to
+ * an exit code and to what happened, why, and what to do.
+ *
+ * A command implements `execute()` (returns its typed result, printed as JSON under --json) and
+ * `render()` (the human form). It may set `this.exitStatus` for a non-zero exit that is not an error.
+ */
+export abstract class RunvoyCommand<T> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    profile: Flags.string({ description: 'AWS profile to use.', helpGroup: 'GLOBAL' }),
+    region: Flags.string({ description: 'AWS region.', helpGroup: 'GLOBAL' }),
+    stack: Flags.string({ description: 'runvoy stack name [env: RUNVOY_STACK, default: runvoy].', helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ description: 'Print each AWS call, its duration and request ID on stderr.', helpGroup: 'GLOBAL' }),
+  };
+
+  protected exitStatus: number = ExitCode.Ok;
+  protected globalFlags!: Interfaces.InferredFlags<typeof RunvoyCommand.baseFlags>;
+  protected readonly paint = stylist(colorEnabled(process.stdout));
+  protected readonly paintErr = stylist(colorEnabled(process.stderr));
+  private configStore: ConfigStore | undefined;
+  private resolved: Settings | undefined;
+  private clients: AwsClients | undefined;
+
+  protected abstract execute(): Promise<T>;
+  protected abstract render(result: T): void;
+
+  public async run(): Promise<T> {
+    const result = await this.execute();
+    if (!this.jsonEnabled()) this.render(result);
+    return result;
+  }
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof RunvoyCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.globalFlags = flags as Interfaces.InferredFlags<typeof RunvoyCommand.baseFlags>;
+    // The SDK warns about Node versions it will drop; nobody can act on that mid-command.
+    if (!this.globalFlags.debug) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  }
+
+  protected get configFile(): ConfigStore {
+    this.configStore ??= new ConfigStore();
+    return this.configStore;
+  }
+
+  /** Every setting with its source, resolved flag > env > config file > default. */
+  protected settings(): Settings {
+    this.resolved ??= resolveSettings({
+      flags: {
+        profile: this.globalFlags.profile,
+        region: this.globalFlags.region,
+        stack: this.globalFlags.stack,
+        ...this.settingFlags(),
+      },
+      env: process.env,
+      file: this.configFile.values(),
+    });
+    return this.resolved;
+  }
+
+  /** Command flags that override config keys (e.g. `run --cpu`). */
+  protected settingFlags(): Partial<Record<ConfigKey, string | number | boolean | undefined>> {
+    return {};
+  }
+
+  protected async aws(): Promise<AwsClients> {
+    if (!this.clients) {
+      const settings = this.settings();
+      const { AwsClients } = await import('./aws/clients.js');
+      this.clients = new AwsClients({
+        region: settings.region.value as string | undefined,
+        profile: settings.profile.value as string | undefined,
+        observer: this.globalFlags.debug ? (call) => this.debugCall(call) : undefined,
+      });
+    }
+    return this.clients;
+  }
+
+  private debugCall(call: AwsCall): void {
+    const outcome = call.error ? ` ${this.paintErr('red', call.error)}` : '';
+    const attempts = call.attempts && call.attempts > 1 ? ` attempts=${call.attempts}` : '';
+    process.stderr.write(
+      this.paintErr(
+        'dim',
+        `[aws] ${call.service} ${call.operation} ${Math.round(call.durationMs)}ms requestId=${call.requestId ?? '-'}${attempts}`,
+      ) + `${outcome}\n`,
+    );
+  }
+
+  /** Writes progress and diagnostics to stderr, which never carries data. */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`);
+  }
+
+  public override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
+  public override async catch(error: unknown): Promise<never> {
+    if (error instanceof Errors.ExitError) throw error;
+    const runvoyError = await this.toRunvoyError(error);
+    if (this.jsonEnabled()) this.logJson(errorDocument(runvoyError));
+    else process.stderr.write(`${formatError(runvoyError, this.paintErr)}\n`);
+    if (this.globalFlags?.debug && runvoyError.cause instanceof Error && runvoyError.cause.stack) {
+      process.stderr.write(`${runvoyError.cause.stack}\n`);
+    }
+    this.clients?.destroy();
+    this.exit(runvoyError.exitCode);
+  }
+
+  private async toRunvoyError(error: unknown): Promise<RunvoyError> {
+    if (error instanceof RunvoyError) return error;
+    if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || isParseError(error))) {
+      return new UsageError({
+        what: firstLine(error.message),
+        fix: `See \`${this.config.bin} ${this.id ?? ''} --help\`. Nothing was sent to AWS.`.replace('  ', ' '),
+        code: 'USAGE',
+      });
+    }
+    if (looksLikeAwsError(error)) {
+      const { toRunvoyError } = await import('./aws/errors.js');
+      return toRunvoyError(error);
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    return new RunvoyError({
+      what: `runvoy hit an unexpected error: ${err.message}`,
+      fix: 'Run the command again with --debug and report the output as an issue.',
+      code: 'INTERNAL',
+      cause: err,
+    });
+  }
+
+  public override async finally(error: Error | undefined): Promise<void> {
+    this.clients?.destroy();
+    if (!error && this.exitStatus !== ExitCode.Ok) process.exitCode = this.exitStatus;
+    await super.finally(error);
+  }
+}
+
+function isParseError(error: Error): boolean {
+  return 'parse' in error || /flag|argument/i.test(error.constructor.name);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '') ?? text;
+}
+
+function looksLikeAwsError(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  return (
+    '$metadata' in error ||
+    Symbol.for('runvoy.awsErrorOrigin') in error ||
+    ['CredentialsProviderError', 'ProviderError', 'TimeoutError'].includes((error as Error).name) ||
+    /region is missing|could not load credentials/i.test((error as Error).message ?? '')
+  );
+}

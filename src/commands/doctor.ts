@@ -1,0 +1,33 @@
+import { RunvoyCommand } from '../base-command.js';
+import { ExitCode } from '../core/errors.js';
+import type { DoctorReport } from '../services/doctor.js';
+
+export default class Doctor extends RunvoyCommand<DoctorReport> {
+  static override summary = 'Check credentials, region, endpoint, config and stack; one line per check, each failure with its fix.';
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json --profile prod'];
+
+  protected async execute(): Promise<DoctorReport> {
+    await this.parse(Doctor);
+    const [{ runDoctor }, { toRunvoyError }] = await Promise.all([
+      import('../services/doctor.js'),
+      import('../aws/errors.js'),
+    ]);
+    const report = await runDoctor({
+      clients: await this.aws(),
+      configDocument: this.configFile.raw(),
+      configPath: this.configFile.path,
+      toRunvoyError,
+    });
+    if (!report.ok) this.exitStatus = ExitCode.Failure;
+    return report;
+  }
+
+  protected render(report: DoctorReport): void {
+    const width = Math.max(...report.checks.map((c) => c.label.length));
+    for (const check of report.checks) {
+      const mark = check.ok ? this.paint('green', '✔') : this.paint('red', '✖');
+      this.log(`${mark} ${check.label.padEnd(width)}  ${check.detail}`);
+      if (!check.ok && check.fix) this.log(`  ${' '.repeat(width)}  ${this.paint('yellow', 'fix:')} ${check.fix}`);
+    }
+  }
+}
