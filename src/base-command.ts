@@ -24,8 +24,14 @@ export abstract class RunvoyCommand<T> extends Command {
   static override baseFlags = {
     profile: Flags.string({ description: 'AWS profile to use.', helpGroup: 'GLOBAL' }),
     region: Flags.string({ description: 'AWS region.', helpGroup: 'GLOBAL' }),
-    stack: Flags.string({ description: 'runvoy stack name [env: RUNVOY_STACK, default: runvoy].', helpGroup: 'GLOBAL' }),
-    debug: Flags.boolean({ description: 'Print each AWS call, its duration and request ID on stderr.', helpGroup: 'GLOBAL' }),
+    stack: Flags.string({
+      description: 'runvoy stack name [env: RUNVOY_STACK, default: runvoy].',
+      helpGroup: 'GLOBAL',
+    }),
+    debug: Flags.boolean({
+      description: 'Print each AWS call, its duration and request ID on stderr.',
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   protected exitStatus: number = ExitCode.Ok;
@@ -134,7 +140,10 @@ export abstract class RunvoyCommand<T> extends Command {
     if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || isParseError(error))) {
       return new UsageError({
         what: firstLine(error.message),
-        fix: `See \`${this.config.bin} ${this.id ?? ''} --help\`. Nothing was sent to AWS.`.replace('  ', ' '),
+        fix: `See \`${this.config.bin} ${this.id ?? ''} --help\`. Nothing was sent to AWS.`.replace(
+          '  ',
+          ' ',
+        ),
         code: 'USAGE',
       });
     }

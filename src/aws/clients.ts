@@ -1,6 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -99,6 +100,10 @@ export class AwsClients {
       'Scheduler',
       async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(this.config()),
     );
+  }
+
+  ec2(): Promise<EC2Client> {
+    return this.make('EC2', async () => new (await import('@aws-sdk/client-ec2')).EC2Client(this.config()));
   }
 
   /** The region the clients resolved (flag, env, config or profile). */

@@ -3,7 +3,8 @@ import { ExitCode } from '../core/errors.js';
 import type { DoctorReport } from '../services/doctor.js';
 
 export default class Doctor extends RunvoyCommand<DoctorReport> {
-  static override summary = 'Check credentials, region, endpoint, config and stack; one line per check, each failure with its fix.';
+  static override summary =
+    'Check credentials, region, endpoint, config and stack; one line per check, each failure with its fix.';
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json --profile prod'];
 
   protected async execute(): Promise<DoctorReport> {
@@ -27,7 +28,8 @@ export default class Doctor extends RunvoyCommand<DoctorReport> {
     for (const check of report.checks) {
       const mark = check.ok ? this.paint('green', '✔') : this.paint('red', '✖');
       this.log(`${mark} ${check.label.padEnd(width)}  ${check.detail}`);
-      if (!check.ok && check.fix) this.log(`  ${' '.repeat(width)}  ${this.paint('yellow', 'fix:')} ${check.fix}`);
+      if (!check.ok && check.fix)
+        this.log(`  ${' '.repeat(width)}  ${this.paint('yellow', 'fix:')} ${check.fix}`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import { endpointFromEnv } from '../aws/clients.js';
 import { getCallerIdentity, type CallerIdentity } from '../aws/identity.js';
-import { describeIssue, RunvoyError } from '../core/errors.js';
+import { describeIssue, type RunvoyError } from '../core/errors.js';
 import { validateConfigDocument } from '../core/config-schema.js';
 
 export interface Check {
@@ -79,5 +79,11 @@ function checkConfig(doc: Record<string, unknown>, path: string): Check {
 }
 
 function failed(id: string, label: string, error: RunvoyError): Check {
-  return { id, label, ok: false, detail: error.why ? `${error.what} ${error.why}` : error.what, fix: error.fix };
+  return {
+    id,
+    label,
+    ok: false,
+    detail: error.why ? `${error.what} ${error.why}` : error.what,
+    fix: error.fix,
+  };
 }

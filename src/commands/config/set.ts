@@ -19,7 +19,10 @@ interface SetResult {
 export default class ConfigSet extends RunvoyCommand<SetResult> {
   static override summary = 'Set a config value.';
   static override description = `Keys: ${CONFIG_KEY_NAMES.join(', ')}. The value is checked before anything is written.`;
-  static override examples = ['<%= config.bin %> config set cpu 1024', '<%= config.bin %> config set image alpine:3.20'];
+  static override examples = [
+    '<%= config.bin %> config set cpu 1024',
+    '<%= config.bin %> config set image alpine:3.20',
+  ];
   static override args = {
     key: Args.string({ required: true, description: 'Config key.' }),
     value: Args.string({ required: true, description: 'New value.' }),
@@ -31,7 +34,9 @@ export default class ConfigSet extends RunvoyCommand<SetResult> {
     const parsed = parseConfigValue(args.key, args.value);
     if ('issue' in parsed) throw validationError([parsed.issue]);
     const next = { ...this.configFile.values(), [args.key]: parsed.value };
-    const issues = validateConfigDocument(next).filter((issue) => issue.field === 'memory' || issue.field === args.key);
+    const issues = validateConfigDocument(next).filter(
+      (issue) => issue.field === 'memory' || issue.field === args.key,
+    );
     if (issues.length > 0) throw validationError(issues);
     this.configFile.set(args.key, parsed.value);
     return { key: args.key, value: parsed.value, path: this.configFile.path };

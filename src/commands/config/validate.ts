@@ -1,6 +1,11 @@
 import { RunvoyCommand } from '../../base-command.js';
 import { describeIssue, ExitCode, type ValidationIssue } from '../../core/errors.js';
-import { CONFIG_KEY_NAMES, envVarFor, parseConfigValue, validateConfigDocument } from '../../core/config-schema.js';
+import {
+  CONFIG_KEY_NAMES,
+  envVarFor,
+  parseConfigValue,
+  validateConfigDocument,
+} from '../../core/config-schema.js';
 
 interface ValidateResult {
   path: string;
@@ -31,6 +36,8 @@ export default class ConfigValidate extends RunvoyCommand<ValidateResult> {
       return;
     }
     for (const issue of result.issues) this.log(`${this.paint('red', '✖')} ${describeIssue(issue)}`);
-    this.note(`Fix with \`runvoy config set KEY VALUE\` or \`runvoy config unset KEY\` (file: ${result.path}).`);
+    this.note(
+      `Fix with \`runvoy config set KEY VALUE\` or \`runvoy config unset KEY\` (file: ${result.path}).`,
+    );
   }
 }

@@ -1,0 +1,139 @@
+import { Flags } from '@oclif/core';
+import { RunvoyCommand } from '../base-command.js';
+import { formatChangeSet } from '../core/change-set.js';
+import { ExitCode, UsageError, validationError } from '../core/errors.js';
+import { planInitNetwork } from '../core/init-options.js';
+import type { DeployResult } from '../services/init.js';
+import { canPrompt, confirm } from '../ui/prompt.js';
+import { formatOutputs } from '../ui/stack-lines.js';
+
+export default class Init extends RunvoyCommand<DeployResult> {
+  static override summary =
+    'Create or update the runvoy stack: cluster, table, log group, roles and network.';
+  static override description = `Shows the change set and asks to confirm (unless --yes), then shows progress and prints the stack's outputs.
+Re-running with nothing to change says so and exits 0.`;
+  static override examples = [
+    '<%= config.bin %> init',
+    '<%= config.bin %> init --yes --vpc default',
+    '<%= config.bin %> init --subnets subnet-0abc1234,subnet-0def5678 --no-public-ip',
+  ];
+  static override flags = {
+    yes: Flags.boolean({ char: 'y', description: 'Apply without asking.' }),
+    vpc: Flags.string({
+      description: 'Network: `new` (a VPC for runvoy, the default on create) or `default` (the default VPC).',
+    }),
+    subnets: Flags.string({ description: 'Existing subnets to run tasks in, comma-separated.' }),
+    'security-group': Flags.string({
+      description: 'Existing security group for tasks (with --subnets or --vpc default).',
+    }),
+    'public-ip': Flags.boolean({
+      allowNo: true,
+      description: 'Give tasks a public IP (default on; off needs NAT or VPC endpoints).',
+    }),
+    'log-retention': Flags.integer({ description: 'Days to keep task logs (default 30).' }),
+    'retain-data': Flags.boolean({
+      allowNo: true,
+      description: 'Keep the DynamoDB table when the stack is destroyed.',
+    }),
+  };
+
+  protected async execute(): Promise<DeployResult> {
+    const { flags } = await this.parse(Init);
+    if (!flags.yes && !canPrompt()) {
+      throw new UsageError({
+        what: 'runvoy init needs confirmation, and there is no terminal to ask in.',
+        fix: 'Pass --yes to apply without asking (as in CI). Nothing was sent to AWS.',
+        code: 'NEEDS_YES',
+      });
+    }
+    const initFlags = {
+      vpc: flags.vpc,
+      subnets: flags.subnets,
+      securityGroup: flags['security-group'],
+      publicIp: flags['public-ip'],
+      logRetention: flags['log-retention'],
+      retainData: flags['retain-data'],
+    };
+    // The network choice depends on whether the stack exists; validate its grammar up front.
+    const { issues } = planInitNetwork(initFlags, false);
+    if (issues.length > 0) throw validationError(issues);
+
+    const [{ deployStack }, { Cache }, { describeStack }] = await Promise.all([
+      import('../services/init.js'),
+      import('../config/cache.js'),
+      import('../aws/stack.js'),
+    ]);
+    const clients = await this.aws();
+    const stackName = String(this.settings().stack.value);
+    const exists = Boolean(await describeStack(clients, stackName));
+    const { network } = planInitNetwork(initFlags, exists);
+    const progress = await this.progressReporter(`Deploying stack "${stackName}"`);
+    try {
+      const result = await deployStack({
+        clients,
+        cache: new Cache(),
+        stackName,
+        flags: initFlags,
+        network,
+        yes: flags.yes,
+        confirm,
+        reporter: {
+          context: (info) =>
+            this.note(
+              `Account ${info.account} as ${info.arn}\nRegion  ${info.region}\nStack   ${info.stackName} (${info.exists ? 'update' : 'create'})`,
+            ),
+          changeSet: (changes, parameters) => {
+            const lines = [
+              ...parameters.map((p) => `~ Parameter ${p.key}: ${p.from ?? '(default)'} -> ${p.to}`),
+              ...(changes.length > 0 || parameters.length === 0 ? formatChangeSet(changes) : []),
+            ];
+            this.note(`\nChanges:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+          },
+          event: (event) => progress.event(event),
+        },
+      });
+      if (result.action === 'cancelled') this.exitStatus = ExitCode.Failure;
+      return result;
+    } finally {
+      progress.stop();
+    }
+  }
+
+  private async progressReporter(title: string) {
+    if (!this.jsonEnabled() && process.stderr.isTTY) {
+      const { InkStackProgress } = await import('../ui/stack-view.js');
+      let view: InstanceType<typeof InkStackProgress> | undefined;
+      return {
+        event: (e: Parameters<InstanceType<typeof InkStackProgress>['event']>[0]) => {
+          if (!view) {
+            view = new InkStackProgress(title);
+            view.start();
+          }
+          view.event(e);
+        },
+        stop: () => view?.stop(),
+      };
+    }
+    const { formatEventLine } = await import('../ui/stack-lines.js');
+    return {
+      event: (e: Parameters<typeof formatEventLine>[0]) => this.note(formatEventLine(e)),
+      stop: () => undefined,
+    };
+  }
+
+  protected render(result: DeployResult): void {
+    if (result.action === 'cancelled') {
+      this.note('Cancelled: nothing was changed.');
+      return;
+    }
+    if (result.action === 'unchanged') {
+      this.note(
+        `Stack "${result.stackName}" is up to date (template version ${result.templateVersion}): nothing to change.`,
+      );
+    } else {
+      this.note(`Stack "${result.stackName}" ${result.action} (${result.status}).`);
+    }
+    if (result.outputs)
+      this.log(formatOutputs(result.outputs as unknown as Record<string, unknown>).join('\n'));
+  }
+}

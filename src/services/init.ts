@@ -1,0 +1,292 @@
+import type { AwsClients } from '../aws/clients.js';
+import { getCallerIdentity } from '../aws/identity.js';
+import { defaultVpcNetwork, vpcOfSubnets } from '../aws/network.js';
+import {
+  createChangeSet,
+  deleteChangeSet,
+  describeStack,
+  eventsSince,
+  executeChangeSet,
+  getTemplateBody,
+  updateParameters,
+  withPreviousValues,
+  waitForStack,
+  type ParameterInput,
+  type StackState,
+} from '../aws/stack.js';
+import { loadTemplate, TEMPLATE_VERSION } from '../aws/stack-template.js';
+import type { Cache } from '../config/cache.js';
+import {
+  failureAdvice,
+  firstFailure,
+  STACK_BUSY,
+  STACK_OK,
+  type ResourceChangeSummary,
+  type StackEventSummary,
+} from '../core/change-set.js';
+import { ExitCode, RunvoyError } from '../core/errors.js';
+import type { InitFlags, NetworkRequest } from '../core/init-options.js';
+import { parseStackOutputs, type StackOutputs } from '../core/stack-outputs.js';
+import { rememberStack } from './stack-context.js';
+
+export interface ParameterChange {
+  key: string;
+  from: string | undefined;
+  to: string;
+}
+
+export interface DeployReporter {
+  context(info: { account: string; arn: string; region: string; stackName: string; exists: boolean }): void;
+  changeSet(changes: ResourceChangeSummary[], parameters: ParameterChange[]): void;
+  event(event: StackEventSummary): void;
+}
+
+export interface DeployInputs {
+  clients: AwsClients;
+  cache: Cache;
+  stackName: string;
+  flags: InitFlags;
+  network: NetworkRequest;
+  yes: boolean;
+  confirm: (question: string) => Promise<boolean>;
+  reporter: DeployReporter;
+}
+
+export interface DeployResult {
+  stackName: string;
+  region: string;
+  account: string;
+  action: 'created' | 'updated' | 'unchanged' | 'cancelled';
+  status: string;
+  templateVersion: string;
+  changes: ResourceChangeSummary[];
+  parameterChanges: ParameterChange[];
+  outputs?: StackOutputs;
+}
+
+/** `runvoy init`: create or update the stack through a reviewed change set, then wait for it. */
+export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
+  const { clients, stackName, reporter } = inputs;
+  const [identity, region] = await Promise.all([getCallerIdentity(clients), clients.region()]);
+  const existing = await describeStack(clients, stackName);
+  reporter.context({
+    account: identity.account,
+    arn: identity.arn,
+    region,
+    stackName,
+    exists: Boolean(existing),
+  });
+  if (existing) assertUpdatable(existing);
+
+  const templateBody = await loadTemplate();
+  const parameters = await stackParameters(clients, inputs.flags, inputs.network, Boolean(existing));
+  const base = { stackName, region, account: identity.account, templateVersion: TEMPLATE_VERSION };
+
+  const parameterChanges = existing ? diffParameters(existing.parameters, parameters) : [];
+  const unchanged = (stack: StackState): DeployResult => ({
+    ...base,
+    action: 'unchanged',
+    status: stack.status,
+    changes: [],
+    parameterChanges: [],
+    outputs: parseStackOutputs(stackName, stack.outputs),
+  });
+  if (existing && parameterChanges.length === 0 && (await sameTemplate(clients, existing, templateBody))) {
+    return unchanged(existing);
+  }
+
+  const changeSet = await createChangeSet(clients, {
+    stackName,
+    type: existing ? 'UPDATE' : 'CREATE',
+    templateBody,
+    parameters,
+    tags: { 'runvoy:stack': stackName },
+  });
+  // AWS fails an empty change set ("didn't contain changes"); moto completes it with no resource changes
+  // even when parameters changed, and executing it applies them.
+  const empty = changeSet.failedReason
+    ? changeSet.noChanges
+    : changeSet.changes.length === 0 && parameterChanges.length === 0;
+  if (empty && existing) {
+    await deleteChangeSet(clients, stackName, changeSet.changeSetId);
+    return unchanged(existing);
+  }
+  if (changeSet.failedReason) {
+    throw new RunvoyError({
+      what: `CloudFormation could not prepare the change set for stack "${stackName}".`,
+      why: changeSet.failedReason,
+      fix: 'Fix the cause above (often a parameter such as --subnets), then run `runvoy init` again.',
+      code: 'CHANGE_SET_FAILED',
+    });
+  }
+  reporter.changeSet(changeSet.changes, parameterChanges);
+
+  if (!inputs.yes && !(await inputs.confirm(`Apply these changes to stack "${stackName}" in ${region}?`))) {
+    await deleteChangeSet(clients, stackName, changeSet.changeSetId);
+    return {
+      ...base,
+      action: 'cancelled',
+      status: existing?.status ?? 'NONE',
+      changes: changeSet.changes,
+      parameterChanges,
+    };
+  }
+
+  const before = await eventsSince(clients, stackName, new Date(0)).catch(() => [] as StackEventSummary[]);
+  const since = before.reduce((latest, e) => (e.timestamp > latest ? e.timestamp : latest), new Date(0));
+  const seen = new Set(before.map(eventKey));
+  await executeChangeSet(clients, stackName, changeSet.changeSetId);
+  const { state, events } = await waitForStack(clients, stackName, {
+    since,
+    onEvent: (event) => {
+      if (!seen.has(eventKey(event))) reporter.event(event);
+    },
+  });
+  if (!state || !STACK_OK.has(state.status))
+    throw stackFailed(
+      stackName,
+      state,
+      events.filter((e) => !seen.has(eventKey(e))),
+    );
+
+  const finalState = reflectsChange(state, parameters)
+    ? state
+    : await reapply(clients, state, parameters, existing?.parameters ?? {});
+  const outputs = parseStackOutputs(stackName, finalState.outputs);
+  rememberStack(inputs.cache, identity, region, stackName, outputs);
+  return {
+    ...base,
+    action: existing ? 'updated' : 'created',
+    status: state.status,
+    changes: changeSet.changes,
+    parameterChanges,
+    outputs,
+  };
+}
+
+/**
+ * A completed stack has the outputs its template declares and the parameters just applied. moto 5.2.1
+ * computes neither when it executes a change set, while an UpdateStack with the same template does.
+ * On AWS the check always passes, so the re-apply never runs there.
+ */
+function reflectsChange(state: StackState, parameters: ParameterInput[]): boolean {
+  if (Object.keys(state.outputs).length === 0) return false;
+  return parameters.every((p) => 'usePrevious' in p || state.parameters[p.key] === p.value);
+}
+
+async function reapply(
+  clients: AwsClients,
+  state: StackState,
+  parameters: ParameterInput[],
+  previous: Record<string, string>,
+): Promise<StackState> {
+  await updateParameters(clients, state.name, withPreviousValues(parameters, previous));
+  const refreshed = await describeStack(clients, state.name);
+  return refreshed ?? state;
+}
+
+function eventKey(e: StackEventSummary): string {
+  return `${e.timestamp.toISOString()}|${e.logicalId}|${e.status}`;
+}
+
+function assertUpdatable(stack: StackState): void {
+  if (STACK_BUSY.test(stack.status)) {
+    throw new RunvoyError({
+      what: `The stack "${stack.name}" is busy (${stack.status}).`,
+      why: 'Another create, update or delete is running on it.',
+      fix: 'Wait for it to finish (watch it with `runvoy doctor` or the CloudFormation console), then run `runvoy init` again.',
+      code: 'STACK_BUSY',
+    });
+  }
+  if (
+    stack.status === 'ROLLBACK_COMPLETE' ||
+    stack.status === 'ROLLBACK_FAILED' ||
+    stack.status === 'DELETE_FAILED'
+  ) {
+    throw new RunvoyError({
+      what: `The stack "${stack.name}" is in ${stack.status} and cannot be updated.`,
+      why: stack.statusReason ?? 'Its first creation failed and was rolled back.',
+      fix: `Run \`runvoy destroy --stack ${stack.name}\`, then \`runvoy init\` again.`,
+      code: 'STACK_NOT_UPDATABLE',
+    });
+  }
+}
+
+async function stackParameters(
+  clients: AwsClients,
+  flags: InitFlags,
+  network: NetworkRequest,
+  exists: boolean,
+): Promise<ParameterInput[]> {
+  const values: Record<string, string | undefined> = {
+    AssignPublicIp: flags.publicIp === undefined ? undefined : flags.publicIp ? 'ENABLED' : 'DISABLED',
+    LogRetentionDays: flags.logRetention === undefined ? undefined : String(flags.logRetention),
+    RetainData: flags.retainData === undefined ? undefined : String(flags.retainData),
+  };
+  if (network.mode === 'new') {
+    Object.assign(values, { NetworkMode: 'new', VpcId: '', SubnetIds: '', SecurityGroupId: '' });
+  } else if (network.mode === 'default' || network.mode === 'existing') {
+    const choice =
+      network.mode === 'default'
+        ? await defaultVpcNetwork(clients)
+        : await vpcOfSubnets(clients, network.subnetIds);
+    Object.assign(values, {
+      NetworkMode: 'existing',
+      VpcId: choice.vpcId,
+      SubnetIds: choice.subnetIds.join(','),
+      SecurityGroupId: network.securityGroupId ?? '',
+    });
+  }
+  const keys = [
+    'NetworkMode',
+    'VpcId',
+    'SubnetIds',
+    'SecurityGroupId',
+    'AssignPublicIp',
+    'LogRetentionDays',
+    'RetainData',
+  ];
+  const params: ParameterInput[] = [];
+  for (const key of keys) {
+    const value = values[key];
+    if (value !== undefined) params.push({ key, value });
+    else if (exists) params.push({ key, usePrevious: true });
+  }
+  return params;
+}
+
+function diffParameters(current: Record<string, string>, parameters: ParameterInput[]): ParameterChange[] {
+  return parameters.flatMap((p) =>
+    'usePrevious' in p || current[p.key] === p.value
+      ? []
+      : [{ key: p.key, from: current[p.key], to: p.value }],
+  );
+}
+
+async function sameTemplate(
+  clients: AwsClients,
+  existing: StackState,
+  templateBody: string,
+): Promise<boolean> {
+  return (await getTemplateBody(clients, existing.name)).trim() === templateBody.trim();
+}
+
+function stackFailed(
+  stackName: string,
+  state: StackState | undefined,
+  events: StackEventSummary[],
+): RunvoyError {
+  const failure = firstFailure(events);
+  const status = state?.status ?? 'DELETED';
+  const what = failure
+    ? `Stack "${stackName}" failed (${status}): ${failure.logicalId} (${failure.resourceType}) ${failure.status}.`
+    : `Stack "${stackName}" ended in ${status}.`;
+  return new RunvoyError({
+    what,
+    why: failure?.reason ?? state?.statusReason ?? 'CloudFormation gave no reason.',
+    fix: failureAdvice(failure, stackName),
+    exitCode: ExitCode.Failure,
+    code: 'STACK_FAILED',
+    data: { status, failure },
+  });
+}
