@@ -9,12 +9,16 @@ export default class Doctor extends RunvoyCommand<DoctorReport> {
 
   protected async execute(): Promise<DoctorReport> {
     await this.parse(Doctor);
-    const [{ runDoctor }, { toRunvoyError }] = await Promise.all([
+    const [{ runDoctor }, { toRunvoyError }, { stackChecks }] = await Promise.all([
       import('../services/doctor.js'),
       import('../aws/errors.js'),
+      import('../services/doctor-stack.js'),
     ]);
+    const clients = await this.aws();
+    const stackName = String(this.settings().stack.value);
     const report = await runDoctor({
-      clients: await this.aws(),
+      clients,
+      more: ({ region }) => stackChecks(clients, stackName, region),
       configDocument: this.configFile.raw(),
       configPath: this.configFile.path,
       toRunvoyError,

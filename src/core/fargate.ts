@@ -49,7 +49,8 @@ export function nearestSizes(cpu: number, memory: number, count = 3): Array<{ cp
   const all: Array<{ cpu: number; memory: number; distance: number }> = [];
   for (const [c, memories] of FARGATE_SIZES) {
     for (const m of memories) {
-      const distance = Math.abs(Math.log2(c / Math.max(cpu, 1))) * 4 + Math.abs(Math.log2(m / Math.max(memory, 1)));
+      const distance =
+        Math.abs(Math.log2(c / Math.max(cpu, 1))) * 4 + Math.abs(Math.log2(m / Math.max(memory, 1)));
       all.push({ cpu: c, memory: m, distance });
     }
   }

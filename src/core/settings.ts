@@ -51,7 +51,11 @@ export function resolveSettings(inputs: SettingInputs): Record<ConfigKey, Resolv
   if (resolved.memory.value === undefined && typeof resolved.cpu.value === 'number') {
     resolved.memory = { value: defaultMemoryFor(resolved.cpu.value), source: 'default' };
   }
-  const pair = checkSizePair(resolved.cpu.value, resolved.memory.value, originName(resolved.memory, 'memory'));
+  const pair = checkSizePair(
+    resolved.cpu.value,
+    resolved.memory.value,
+    originName(resolved.memory, 'memory'),
+  );
   if (pair) issues.push(pair);
   if (issues.length > 0) throw validationError(issues);
   return resolved;

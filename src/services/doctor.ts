@@ -54,7 +54,13 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
       checks.push(failed('credentials', 'Credentials', inputs.toRunvoyError(error)));
     }
   }
-  if (identity && region && inputs.more) checks.push(...(await inputs.more({ identity, region })));
+  if (identity && region && inputs.more) {
+    try {
+      checks.push(...(await inputs.more({ identity, region })));
+    } catch (error) {
+      checks.push(failed('stack', 'Stack', inputs.toRunvoyError(error)));
+    }
+  }
 
   return {
     ok: checks.every((c) => c.ok),

@@ -1,0 +1,289 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import {
+  EXECUTION_SK,
+  executionItem,
+  executionPk,
+  lockPk,
+  recordFromItem,
+  type ExecutionRecord,
+} from '../core/execution.js';
+import { idPartition } from '../core/ids.js';
+import type { LockItem } from '../core/lock-protocol.js';
+import { isTerminal, type ExecutionStatus } from '../core/status.js';
+
+const lib = () => import('@aws-sdk/lib-dynamodb');
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  action: 'run' | 'kill' | 'lock-force-release' | 'adopt';
+  actorArn: string;
+  host: string;
+  executionId?: string;
+  lockName?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** The lock write that goes into the acquire transaction. */
+export interface LockWrite {
+  item: LockItem;
+  /** undefined: the lock must not exist yet. */
+  expectVersion: string | undefined;
+}
+
+export class TransactionConflict extends Error {
+  constructor(readonly currentLock: LockItem | undefined) {
+    super('lock changed since it was read');
+    this.name = 'TransactionConflict';
+  }
+}
+
+function lockDbItem(lock: LockItem): Record<string, unknown> {
+  return { ...lock, pk: lockPk(lock.name), sk: EXECUTION_SK, kindPk: 'LOCK', kindSk: lock.name };
+}
+
+function lockFromItem(item: Record<string, unknown> | undefined): LockItem | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, kindPk: _k, kindSk: _s, ...lock } = item;
+  return lock as unknown as LockItem;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Executions, locks and audit events in the stack's one table (docs/data-model.md). */
+export class Store {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  /**
+   * Writes the new execution record and, when there is a lock, takes it, in one transaction: both or
+   * neither. A lock that changed since it was read throws TransactionConflict with the lock as it is now.
+   */
+  async createExecution(record: ExecutionRecord, lock?: LockWrite): Promise<void> {
+    const { TransactWriteCommand } = await lib();
+    const putRecord = {
+      Put: { TableName: this.table, Item: executionItem(record), ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [putRecord];
+    if (lock) {
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: lockDbItem(lock.item),
+          ...(lock.expectVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': lock.expectVersion },
+              }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, unknown> }> })
+        .CancellationReasons;
+      const lockReason = reasons?.[1];
+      if (lock && lockReason?.Code === 'ConditionalCheckFailed') {
+        const { unmarshall } = await import('@aws-sdk/util-dynamodb');
+        const current = lockReason.Item ? lockFromItem(unmarshall(lockReason.Item as never)) : undefined;
+        throw new TransactionConflict(current);
+      }
+      throw error;
+    }
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord | undefined> {
+    const { GetCommand } = await lib();
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: executionPk(id), sk: EXECUTION_SK }, ConsistentRead: true }),
+    );
+    return out.Item ? recordFromItem(out.Item) : undefined;
+  }
+
+  /** Execution IDs starting with a prefix of at least four characters (byIdPrefix index). */
+  async idsWithPrefix(prefix: string, limit = 20): Promise<string[]> {
+    const { QueryCommand } = await lib();
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byIdPrefix',
+        KeyConditionExpression: 'idPk = :p AND begins_with(idSk, :prefix)',
+        ExpressionAttributeValues: { ':p': idPartition(prefix), ':prefix': prefix },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => String(item.idSk));
+  }
+
+  /**
+   * Moves an execution forward, only from one of `from` (a status only moves forward, and two CLIs
+   * finalising the same run cannot both win). Returns the updated record, or undefined when the
+   * condition failed because someone else moved it first.
+   */
+  async updateExecution(
+    id: string,
+    from: readonly ExecutionStatus[],
+    patch: Partial<ExecutionRecord>,
+  ): Promise<ExecutionRecord | undefined> {
+    const { UpdateCommand } = await lib();
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    const removes: string[] = [];
+    Object.entries(patch).forEach(([key, value], index) => {
+      if (key === 'id') return;
+      names[`#f${index}`] = key;
+      if (value === undefined) removes.push(`#f${index}`);
+      else {
+        values[`:v${index}`] = value;
+        sets.push(`#f${index} = :v${index}`);
+      }
+    });
+    if (patch.status && isTerminal(patch.status)) removes.push('activePk', 'activeSk');
+    from.forEach((status, index) => (values[`:from${index}`] = status));
+    const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: executionPk(id), sk: EXECUTION_SK },
+          UpdateExpression: update,
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? recordFromItem(out.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getLock(name: string): Promise<LockItem | undefined> {
+    const { GetCommand } = await lib();
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: lockPk(name), sk: EXECUTION_SK }, ConsistentRead: true }),
+    );
+    return lockFromItem(out.Item);
+  }
+
+  async listLocks(): Promise<LockItem[]> {
+    const { QueryCommand } = await lib();
+    const locks: LockItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byKind',
+          KeyConditionExpression: 'kindPk = :k',
+          ExpressionAttributeValues: { ':k': 'LOCK' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      locks.push(...(out.Items ?? []).map((item) => lockFromItem(item) as LockItem));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return locks;
+  }
+
+  /** Extends the holder's lease; false when the lock is no longer this execution's (fence changed). */
+  async extendLease(name: string, executionId: string, fence: number, until: number): Promise<boolean> {
+    return this.conditionalLockUpdate(name, 'SET leaseExpiresAt = :until, version = :version', {
+      ':until': until,
+      ':version': randomUUID(),
+      ':id': executionId,
+      ':fence': fence,
+    });
+  }
+
+  /** Frees the lock, only if this execution still holds it with this fence. The fence is kept. */
+  async releaseLock(name: string, executionId: string, fence: number): Promise<boolean> {
+    return this.conditionalLockUpdate(
+      name,
+      'SET #state = :free, version = :version REMOVE holderExecutionId, holderArn, holderHost, command, acquiredAt, leaseExpiresAt',
+      { ':free': 'FREE', ':version': randomUUID(), ':id': executionId, ':fence': fence },
+    );
+  }
+
+  private async conditionalLockUpdate(name: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+    const { UpdateCommand } = await lib();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: lockPk(name), sk: EXECUTION_SK },
+          UpdateExpression: update,
+          ConditionExpression: '#state = :held AND holderExecutionId = :id AND fence = :fence',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ...values, ':held': 'HELD' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Frees someone else's lock (locks release --force) and records who did it, in one transaction. */
+  async forceReleaseLock(lock: LockItem, audit: AuditEvent): Promise<boolean> {
+    const { TransactWriteCommand } = await lib();
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: lockPk(lock.name), sk: EXECUTION_SK },
+                UpdateExpression:
+                  'SET #state = :free, version = :version REMOVE holderExecutionId, holderArn, holderHost, command, acquiredAt, leaseExpiresAt',
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':free': 'FREE', ':version': randomUUID(), ':expected': lock.version },
+              },
+            },
+            { Put: { TableName: this.table, Item: auditItem(audit) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  async putAudit(event: AuditEvent): Promise<void> {
+    const { PutCommand } = await lib();
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: auditItem(event) }));
+  }
+}
+
+export function auditItem(event: AuditEvent): Record<string, unknown> {
+  return {
+    ...event,
+    pk: `AUDIT#${event.id}`,
+    sk: EXECUTION_SK,
+    kindPk: 'AUDIT',
+    kindSk: `${event.at}#${event.id}`,
+    expiresAt: Math.floor(Date.parse(event.at) / 1000) + 400 * 86_400,
+  };
+}
+
+export function newLockVersion(): string {
+  return randomUUID();
+}
