@@ -64,12 +64,20 @@ export class Store {
    * Writes the new execution record and, when there is a lock, takes it, in one transaction: both or
    * neither. A lock that changed since it was read throws TransactionConflict with the lock as it is now.
    */
-  async createExecution(record: ExecutionRecord, lock?: LockWrite): Promise<void> {
+  async createExecution(record: ExecutionRecord, lock?: LockWrite, audit?: AuditEvent): Promise<void> {
     const { TransactWriteCommand } = await lib();
+    // The lock, when there is one, is the last item: its cancellation reason tells a held lock apart.
     const putRecord = {
-      Put: { TableName: this.table, Item: executionItem(record), ConditionExpression: 'attribute_not_exists(pk)' },
+      Put: {
+        TableName: this.table,
+        Item: executionItem(record),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
     };
-    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [putRecord];
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      putRecord,
+    ];
+    if (audit) items.push({ Put: { TableName: this.table, Item: auditItem(audit) } });
     if (lock) {
       items.push({
         Put: {
@@ -88,9 +96,10 @@ export class Store {
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
-      const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, unknown> }> })
-        .CancellationReasons;
-      const lockReason = reasons?.[1];
+      const reasons = (
+        error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, unknown> }> }
+      ).CancellationReasons;
+      const lockReason = reasons?.[items.length - 1];
       if (lock && lockReason?.Code === 'ConditionalCheckFailed') {
         const { unmarshall } = await import('@aws-sdk/util-dynamodb');
         const current = lockReason.Item ? lockFromItem(unmarshall(lockReason.Item as never)) : undefined;
@@ -103,7 +112,11 @@ export class Store {
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
     const { GetCommand } = await lib();
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: executionPk(id), sk: EXECUTION_SK }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: executionPk(id), sk: EXECUTION_SK },
+        ConsistentRead: true,
+      }),
     );
     return out.Item ? recordFromItem(out.Item) : undefined;
   }
@@ -149,7 +162,10 @@ export class Store {
     });
     if (patch.status && isTerminal(patch.status)) removes.push('activePk', 'activeSk');
     from.forEach((status, index) => (values[`:from${index}`] = status));
-    const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+    const update = [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     try {
@@ -174,7 +190,11 @@ export class Store {
   async getLock(name: string): Promise<LockItem | undefined> {
     const { GetCommand } = await lib();
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: lockPk(name), sk: EXECUTION_SK }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: lockPk(name), sk: EXECUTION_SK },
+        ConsistentRead: true,
+      }),
     );
     return lockFromItem(out.Item);
   }
@@ -218,7 +238,11 @@ export class Store {
     );
   }
 
-  private async conditionalLockUpdate(name: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+  private async conditionalLockUpdate(
+    name: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     const { UpdateCommand } = await lib();
     try {
       await this.doc.send(
@@ -253,7 +277,11 @@ export class Store {
                   'SET #state = :free, version = :version REMOVE holderExecutionId, holderArn, holderHost, command, acquiredAt, leaseExpiresAt',
                 ConditionExpression: 'version = :expected',
                 ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: { ':free': 'FREE', ':version': randomUUID(), ':expected': lock.version },
+                ExpressionAttributeValues: {
+                  ':free': 'FREE',
+                  ':version': randomUUID(),
+                  ':expected': lock.version,
+                },
               },
             },
             { Put: { TableName: this.table, Item: auditItem(audit) } },

@@ -82,7 +82,19 @@ export function executionItem(record: ExecutionRecord): Record<string, unknown> 
   return item;
 }
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'kindPk', 'kindSk', 'userPk', 'userSk', 'idPk', 'idSk', 'activePk', 'activeSk', 'expiresAt'];
+const KEY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'kindPk',
+  'kindSk',
+  'userPk',
+  'userSk',
+  'idPk',
+  'idSk',
+  'activePk',
+  'activeSk',
+  'expiresAt',
+];
 
 export function recordFromItem(item: Record<string, unknown>): ExecutionRecord {
   const record = { ...item };

@@ -28,7 +28,9 @@ export async function stackChecks(clients: AwsClients, stackName: string, region
       detail: `${stackName} ${stack.status}${STACK_BUSY.test(stack.status) ? ' (an operation is running)' : ''}`,
       ...(healthy
         ? {}
-        : { fix: `Run \`runvoy init\` to repair it, or \`runvoy destroy\` then \`runvoy init\` if it never finished creating.` }),
+        : {
+            fix: `Run \`runvoy init\` to repair it, or \`runvoy destroy\` then \`runvoy init\` if it never finished creating.`,
+          }),
     },
   ];
   const version = stack.outputs.TemplateVersion;

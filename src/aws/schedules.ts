@@ -1,0 +1,54 @@
+import type { AwsClients } from './clients.js';
+
+/** The stopped reason runvoy gives a task it stops at its --timeout, attached or not. */
+export const TIMEOUT_STOP_REASON = 'runvoy: --timeout reached';
+
+export function timeoutScheduleName(executionId: string): string {
+  return `runvoy-timeout-${executionId}`;
+}
+
+/** EventBridge Scheduler's schedule time format: at(yyyy-mm-ddThh:mm:ss), here in UTC. */
+export function atExpression(at: Date): string {
+  return `at(${at.toISOString().slice(0, 19)})`;
+}
+
+/**
+ * A one-time schedule that calls ECS StopTask at the deadline, with the stack's scheduler role, so that
+ * --timeout holds with nobody attached and no server. It deletes itself after it runs.
+ */
+export async function createTimeoutSchedule(
+  clients: AwsClients,
+  input: { executionId: string; at: Date; cluster: string; taskArn: string; roleArn: string },
+): Promise<string> {
+  const { CreateScheduleCommand } = await import('@aws-sdk/client-scheduler');
+  const scheduler = await clients.scheduler();
+  const name = timeoutScheduleName(input.executionId);
+  await scheduler.send(
+    new CreateScheduleCommand({
+      Name: name,
+      ScheduleExpression: atExpression(input.at),
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Description: `Stops runvoy execution ${input.executionId} at its --timeout`,
+      Target: {
+        Arn: 'arn:aws:scheduler:::aws-sdk:ecs:stopTask',
+        RoleArn: input.roleArn,
+        Input: JSON.stringify({ Cluster: input.cluster, Task: input.taskArn, Reason: TIMEOUT_STOP_REASON }),
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+      },
+    }),
+  );
+  return name;
+}
+
+/** Deletes the timeout schedule of a finished run; one that already ran (and deleted itself) is fine. */
+export async function deleteTimeoutSchedule(clients: AwsClients, name: string): Promise<void> {
+  const { DeleteScheduleCommand } = await import('@aws-sdk/client-scheduler');
+  const scheduler = await clients.scheduler();
+  try {
+    await scheduler.send(new DeleteScheduleCommand({ Name: name }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+  }
+}

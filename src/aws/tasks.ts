@@ -1,0 +1,190 @@
+import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs';
+import type { AwsClients } from './clients.js';
+import type { TaskDefinitionInput } from '../core/taskdef.js';
+import type { TaskOverrides } from '../core/run-plan.js';
+import { RunvoyError } from '../core/errors.js';
+
+const ecsModule = () => import('@aws-sdk/client-ecs');
+
+export interface RunTaskInput {
+  cluster: string;
+  family: string;
+  overrides: TaskOverrides;
+  startedBy: string;
+  clientToken: string;
+  tags: Record<string, string>;
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: 'ENABLED' | 'DISABLED';
+  spot: boolean;
+  /** Registers the task definition when RunTask says the family does not exist. */
+  register: () => Promise<TaskDefinitionInput>;
+}
+
+export interface RunTaskResult {
+  task: Task;
+  capacityProvider: 'FARGATE' | 'FARGATE_SPOT';
+  registered: boolean;
+  spotFellBack: boolean;
+  spotFailure?: string;
+}
+
+/** RunTask's answer that the task definition family does not exist (AWS and emulator wordings). */
+export function isMissingTaskDefinition(error: unknown): boolean {
+  const e = error as Error;
+  if (!['ClientException', 'InvalidParameterException'].includes(e?.name)) return false;
+  return (
+    /task ?definition/i.test(e.message) &&
+    /not found|unable to (describe|find)|does not exist|inactive|missing/i.test(e.message)
+  );
+}
+
+const SPOT_CAPACITY = /capacity is unavailable|no capacity|insufficient capacity|spot capacity/i;
+
+/**
+ * Starts the task. A warm run is one RunTask call: the task definition is registered only when
+ * RunTask says its family does not exist. With --spot, a Spot capacity shortage falls back to
+ * on-demand Fargate (with its own client token, so a retry of the whole run stays idempotent).
+ */
+export async function runTask(clients: AwsClients, input: RunTaskInput): Promise<RunTaskResult> {
+  let registered = false;
+  const attempt = async (spot: boolean): Promise<Task> => {
+    try {
+      return await sendRunTask(clients, input, spot);
+    } catch (error) {
+      if (registered || !isMissingTaskDefinition(error)) throw error;
+      await registerTaskDefinition(clients, await input.register());
+      registered = true;
+      return sendRunTask(clients, input, spot);
+    }
+  };
+  if (!input.spot)
+    return { task: await attempt(false), capacityProvider: 'FARGATE', registered, spotFellBack: false };
+  try {
+    return { task: await attempt(true), capacityProvider: 'FARGATE_SPOT', registered, spotFellBack: false };
+  } catch (error) {
+    if (!(error instanceof SpotCapacityError)) throw error;
+    const task = await attempt(false);
+    return { task, capacityProvider: 'FARGATE', registered, spotFellBack: true, spotFailure: error.message };
+  }
+}
+
+export class SpotCapacityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpotCapacityError';
+  }
+}
+
+async function sendRunTask(clients: AwsClients, input: RunTaskInput, spot: boolean): Promise<Task> {
+  const { RunTaskCommand } = await ecsModule();
+  const ecs = await clients.ecs();
+  const request: RunTaskCommandInput = {
+    cluster: input.cluster,
+    taskDefinition: input.family,
+    count: 1,
+    ...(spot
+      ? { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] }
+      : { launchType: 'FARGATE' }),
+    platformVersion: 'LATEST',
+    networkConfiguration: {
+      awsvpcConfiguration: {
+        subnets: input.subnets,
+        securityGroups: input.securityGroups,
+        assignPublicIp: input.assignPublicIp,
+      },
+    },
+    overrides: input.overrides as RunTaskCommandInput['overrides'],
+    startedBy: input.startedBy,
+    clientToken: spot ? input.clientToken : `${input.clientToken}${input.spot ? '-ondemand' : ''}`,
+    tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),
+    enableECSManagedTags: true,
+  };
+  try {
+    const out = await ecs.send(new RunTaskCommand(request));
+    const task = out.tasks?.[0];
+    if (task) return task;
+    const failure = out.failures?.[0];
+    const reason = `${failure?.reason ?? 'no task and no reason'}${failure?.detail ? `: ${failure.detail}` : ''}`;
+    if (spot && SPOT_CAPACITY.test(reason)) throw new SpotCapacityError(reason);
+    throw new RunvoyError({
+      what: 'ECS did not start the task.',
+      why: reason,
+      fix: 'Check the reason above (capacity, subnets, security group or task definition), then run again.',
+      code: 'RUN_TASK_FAILED',
+    });
+  } catch (error) {
+    if (spot && !(error instanceof RunvoyError) && SPOT_CAPACITY.test((error as Error).message ?? '')) {
+      throw new SpotCapacityError((error as Error).message);
+    }
+    throw error;
+  }
+}
+
+export async function registerTaskDefinition(
+  clients: AwsClients,
+  input: TaskDefinitionInput,
+): Promise<string> {
+  const { RegisterTaskDefinitionCommand } = await ecsModule();
+  const ecs = await clients.ecs();
+  const out = await ecs.send(new RegisterTaskDefinitionCommand(input as never));
+  return out.taskDefinition?.taskDefinitionArn ?? '';
+}
+
+/** DescribeTasks in batches of 100 (its limit). Tasks ECS no longer knows are simply absent. */
+export async function describeTasks(
+  clients: AwsClients,
+  cluster: string,
+  taskArns: string[],
+): Promise<Task[]> {
+  const { DescribeTasksCommand } = await ecsModule();
+  const ecs = await clients.ecs();
+  const tasks: Task[] = [];
+  for (let i = 0; i < taskArns.length; i += 100) {
+    const out = await ecs.send(
+      new DescribeTasksCommand({ cluster, tasks: taskArns.slice(i, i + 100), include: ['TAGS'] }),
+    );
+    tasks.push(...(out.tasks ?? []));
+  }
+  return tasks;
+}
+
+export async function describeTask(
+  clients: AwsClients,
+  cluster: string,
+  taskArn: string,
+): Promise<Task | undefined> {
+  return (await describeTasks(clients, cluster, [taskArn]))[0];
+}
+
+/** StopTask, idempotent: a task that is already stopped or gone is not an error. */
+export async function stopTask(
+  clients: AwsClients,
+  cluster: string,
+  taskArn: string,
+  reason: string,
+): Promise<void> {
+  const { StopTaskCommand } = await ecsModule();
+  const ecs = await clients.ecs();
+  const current = await describeTask(clients, cluster, taskArn);
+  if (!current || current.lastStatus === 'STOPPED') return;
+  await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason: reason.slice(0, 255) }));
+}
+
+/** Running tasks that a given `startedBy` started (to find a task whose RunTask answer was lost). */
+export async function tasksStartedBy(
+  clients: AwsClients,
+  cluster: string,
+  startedBy: string,
+): Promise<string[]> {
+  const { ListTasksCommand } = await ecsModule();
+  const ecs = await clients.ecs();
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await ecs.send(new ListTasksCommand({ cluster, startedBy, nextToken }));
+    arns.push(...(out.taskArns ?? []));
+    nextToken = out.nextToken;
+  } while (nextToken);
+  return arns;
+}

@@ -1,0 +1,228 @@
+import { Args, Flags, type Interfaces } from '@oclif/core';
+import { readFile } from 'node:fs/promises';
+import { RunvoyCommand } from '../base-command.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import { parseRunRequest, type RunRequest } from '../core/run-request.js';
+import { exitCodeForOutcome } from '../core/task-result.js';
+import type { ResolvedSetting } from '../core/settings.js';
+import type { RunPlan } from '../services/run-plan.js';
+import type { Finalised } from '../services/finalise.js';
+
+type RunFlags = Interfaces.InferredFlags<typeof Run.flags>;
+
+type RunResult =
+  | RunPlan
+  | { detached: true; execution: ExecutionRecord }
+  | { detached: false; execution: ExecutionRecord; exitCode: number; hint?: string };
+
+export default class Run extends RunvoyCommand<RunResult> {
+  static override summary = 'Run a command in a container on ECS Fargate, optionally behind a named lock.';
+  static override description = `The command is passed to the container as an argument vector (exec form); only --shell runs it through sh -c.
+Exits with the container's exit code. Ctrl-C detaches: the task keeps running and keeps its lock.`;
+  static override examples = [
+    '<%= config.bin %> run --image public.ecr.aws/docker/library/alpine:3.20 -- echo hello',
+    '<%= config.bin %> run --image hashicorp/terraform:1.9 --lock prod-apply --lock-wait 10m -- apply -auto-approve',
+    "<%= config.bin %> run --image alpine:3.20 --shell -- 'echo $HOSTNAME && uname -a'",
+    '<%= config.bin %> run --image alpine:3.20 --detach --timeout 2h -- ./long-job.sh',
+  ];
+  static override strict = false;
+  static override args = {
+    command: Args.string({ description: 'Command and arguments to run (after --).' }),
+  };
+  static override flags = {
+    image: Flags.string({ char: 'i', description: 'Container image [config: image].' }),
+    lock: Flags.string({ char: 'l', description: 'Name of a lock to hold while the task runs.' }),
+    'lock-wait': Flags.string({
+      description: 'How long to wait for a held lock, e.g. 10m (default: fail at once).',
+    }),
+    cpu: Flags.string({ description: 'CPU units: 256, 512, 1024, 2048, 4096, 8192, 16384 [config: cpu].' }),
+    memory: Flags.string({ description: 'Memory in MiB, valid for the CPU [config: memory].' }),
+    arch: Flags.string({ description: 'x86_64 or arm64 [config: arch].' }),
+    spot: Flags.boolean({
+      allowNo: true,
+      description: 'Run on Fargate Spot, falling back to on-demand [config: spot].',
+    }),
+    env: Flags.string({ char: 'e', multiple: true, description: 'Environment variable K=V (repeatable).' }),
+    'env-file': Flags.string({ multiple: true, description: 'File of K=V lines (repeatable).' }),
+    secret: Flags.string({
+      multiple: true,
+      description: 'NAME=REF: an SSM parameter or Secrets Manager ARN (repeatable).',
+    }),
+    timeout: Flags.string({
+      description: 'Stop the task after this long, e.g. 30m; holds when detached [config: timeout].',
+    }),
+    detach: Flags.boolean({
+      char: 'd',
+      description: 'Start the task and exit; follow it later with `runvoy logs ID --follow`.',
+    }),
+    shell: Flags.boolean({ description: 'Run the command through `sh -c`.' }),
+    tag: Flags.string({ multiple: true, description: 'Tag K=V for the task and the record (repeatable).' }),
+    'task-role': Flags.string({
+      description: 'IAM role ARN for the task (default: the stack role, no permissions).',
+    }),
+    'ephemeral-storage': Flags.integer({ description: 'Ephemeral storage in GiB, 21 to 200 (default 20).' }),
+    'dry-run': Flags.boolean({
+      description: 'Validate and print the plan and cost estimate; writes nothing.',
+    }),
+  };
+
+  private runFlags: Record<string, unknown> = {};
+
+  protected override settingFlags() {
+    const f = this.runFlags;
+    return {
+      image: f.image as string | undefined,
+      cpu: f.cpu as string | undefined,
+      memory: f.memory as string | undefined,
+      arch: f.arch as string | undefined,
+      timeout: f.timeout as string | undefined,
+      spot: f.spot as boolean | undefined,
+    };
+  }
+
+  protected async execute(): Promise<RunResult> {
+    const { flags, argv } = await this.parse(Run);
+    this.runFlags = flags;
+    const request = await this.buildRequest(flags, argv as string[]);
+
+    const [{ Store }, { requireStack }] = await Promise.all([
+      import('../aws/store.js'),
+      import('../services/stack-context.js'),
+    ]);
+    const clients = await this.aws();
+    const stack = await requireStack(clients, String(this.settings().stack.value));
+    if (flags['dry-run']) {
+      const { planRun } = await import('../services/run-plan.js');
+      return planRun(request, stack);
+    }
+    const store = new Store(await clients.documents(), stack.outputs.tableName);
+    const { startExecution, watchExecution } = await import('../services/run.js');
+    const { plainRunReporter, jsonRunReporter, summaryLine, detachLines } =
+      await import('../ui/run-lines.js');
+    const reporter = this.jsonEnabled()
+      ? jsonRunReporter((line) => process.stdout.write(`${line}\n`))
+      : plainRunReporter((line) => process.stderr.write(`${line}\n`));
+    const deps = { clients, store, stack, reporter };
+    const stackFlag = stack.stackName === 'runvoy' ? '' : ` --stack ${stack.stackName}`;
+
+    const record = await startExecution(deps, request);
+    if (request.detach) {
+      if (!this.jsonEnabled()) {
+        process.stdout.write(`${record.id}\n`);
+        this.note(detachLines(record, stackFlag).slice(1).join('\n'));
+      }
+      return { detached: true, execution: record };
+    }
+
+    const detachController = new AbortController();
+    const onSigint = () => {
+      if (detachController.signal.aborted) process.exit(ExitCode.Interrupted);
+      detachController.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const watched = await watchExecution(deps, record, { detachSignal: detachController.signal });
+      if (watched.kind === 'detached') {
+        this.note(detachLines(watched.record, stackFlag).join('\n'));
+        this.exitStatus = ExitCode.Interrupted;
+        return { detached: true, execution: watched.record };
+      }
+      return this.finished(watched.finalised, summaryLine);
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
+
+  private finished(finalised: Finalised, summary: (f: Finalised) => string): RunResult {
+    this.exitStatus = exitCodeForOutcome(
+      finalised.record.status === finalised.outcome.status
+        ? finalised.outcome
+        : {
+            status: finalised.record.status,
+            exitCode: finalised.record.exitCode ?? null,
+          },
+    );
+    this.note(summary(finalised));
+    return {
+      detached: false,
+      execution: finalised.record,
+      exitCode: this.exitStatus,
+      ...(finalised.outcome.hint ? { hint: finalised.outcome.hint } : {}),
+    };
+  }
+
+  private async buildRequest(flags: RunFlags, argv: string[]): Promise<RunRequest> {
+    const settings = this.settings();
+    const sourced = <T>(setting: ResolvedSetting, key: string) => ({
+      value: setting.value as T | undefined,
+      field:
+        setting.source === 'flag'
+          ? `--${key}`
+          : setting.source === 'env'
+            ? (setting.origin ?? key)
+            : `config ${key}`,
+    });
+    const envFiles = await Promise.all(
+      (flags['env-file'] ?? []).map(async (path) => {
+        try {
+          return { path, content: await readFile(path, 'utf8') };
+        } catch (error) {
+          throw new UsageError({
+            what: `--env-file ${path} cannot be read.`,
+            why: (error as Error).message,
+            fix: 'Check the path. Nothing was sent to AWS.',
+          });
+        }
+      }),
+    );
+    return parseRunRequest({
+      image: sourced<string>(settings.image, 'image'),
+      command: argv,
+      shell: flags.shell,
+      cpu: sourced<string | number>(settings.cpu, 'cpu'),
+      memory: sourced<string | number>(settings.memory, 'memory'),
+      memoryDefaulted: settings.memory.source === 'default',
+      arch: sourced<string>(settings.arch, 'arch'),
+      spot: Boolean(settings.spot.value),
+      env: flags.env ?? [],
+      envFiles,
+      secrets: flags.secret ?? [],
+      tags: flags.tag ?? [],
+      lock: flags.lock,
+      lockWait: flags['lock-wait'],
+      timeout: sourced<string>(settings.timeout, 'timeout'),
+      detach: flags.detach,
+      taskRole: flags['task-role'],
+      ephemeralStorage: flags['ephemeral-storage'],
+    });
+  }
+
+  public override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify({ type: 'result', ...(json as object) })}\n`);
+  }
+
+  protected render(result: RunResult): void {
+    if ('dryRun' in result) {
+      const lines = [
+        `Plan (dry run, nothing written):`,
+        `  stack            ${result.stack} (${result.region}), cluster ${result.cluster}`,
+        `  task definition  ${result.taskDefinitionFamily}`,
+        `  image            ${result.image}`,
+        `  command          ${JSON.stringify(result.command)}${result.shell ? ' via sh -c' : ''}`,
+        `  size             ${result.cpu} CPU units, ${result.memory} MiB, ${result.arch}${result.spot ? ', Fargate Spot' : ''}`,
+        `  network          subnets ${result.network.subnets.join(', ')}; security group ${result.network.securityGroup}; public IP ${result.network.assignPublicIp}`,
+        `  lock             ${result.lock ?? '(none)'}`,
+        `  timeout          ${result.timeoutMs === undefined ? '(none)' : `${result.timeoutMs / 1000}s`}`,
+        `  estimate         ${money(result.estimate.perHour)} per hour; ${result.timeoutMs === undefined ? 'no upper bound without --timeout' : `at most ${money(result.estimate.upToTimeout)} up to the timeout`}`,
+      ];
+      this.log(lines.join('\n'));
+    }
+  }
+}
+
+function money(estimate: { amount?: number; status: string; reason?: string }): string {
+  return estimate.amount === undefined
+    ? `unavailable (${estimate.reason ?? 'unknown'})`
+    : `$${estimate.amount.toFixed(4)}`;
+}

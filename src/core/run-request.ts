@@ -1,0 +1,224 @@
+import { validationError, type ValidationIssue } from './errors.js';
+import {
+  parseEnvFile,
+  parseEnvPair,
+  parseSecret,
+  parseTag,
+  validateUniqueNames,
+  type EnvVar,
+  type SecretRef,
+} from './env.js';
+import { parseIntStrict, validateSize } from './fargate-validation.js';
+import { defaultMemoryFor } from './fargate.js';
+import { parseDuration, validateDuration } from './duration.js';
+import { validateImage } from './image.js';
+import { validateLockName } from './lock-name.js';
+import {
+  validateArch,
+  validateEphemeralStorage,
+  validateOverridesSize,
+  type Architecture,
+} from './run-options.js';
+import { buildContainerOverrides } from './run-plan.js';
+import { EXECUTION_ID_LENGTH } from './ids.js';
+import { isValidationIssue } from './validation.js';
+
+/** Everything `runvoy run` was asked to do, checked before any AWS call. */
+export interface RunRequest {
+  image: string;
+  command: string[];
+  shell: boolean;
+  cpu: number;
+  memory: number;
+  arch: Architecture;
+  spot: boolean;
+  env: EnvVar[];
+  secrets: SecretRef[];
+  tags: Record<string, string>;
+  lockName?: string;
+  lockWaitMs: number;
+  timeoutMs?: number;
+  detach: boolean;
+  taskRoleArn?: string;
+  ephemeralStorageGiB?: number;
+}
+
+/** A setting with where it came from: a flag, or a config key or variable (for messages). */
+export interface Sourced<T> {
+  value: T | undefined;
+  field: string;
+}
+
+export interface RunInput {
+  image: Sourced<string>;
+  command: string[];
+  shell: boolean;
+  cpu: Sourced<string | number>;
+  memory: Sourced<string | number>;
+  /** True when memory was not set anywhere, so the smallest valid one for the CPU applies. */
+  memoryDefaulted: boolean;
+  arch: Sourced<string>;
+  spot: boolean;
+  env: string[];
+  envFiles: Array<{ path: string; content: string }>;
+  secrets: string[];
+  tags: string[];
+  lock?: string;
+  lockWait?: string;
+  timeout: Sourced<string>;
+  detach: boolean;
+  taskRole?: string;
+  ephemeralStorage?: number;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** The longest fence we reserve room for when checking the overrides size. */
+const FENCE_ROOM = 999_999_999_999;
+
+/** Parses and checks every run option; throws one UsageError listing every bad value. */
+export function parseRunRequest(input: RunInput): RunRequest {
+  const issues: ValidationIssue[] = [];
+  const take = <T>(result: T | ValidationIssue): T | undefined => {
+    if (isValidationIssue(result)) {
+      issues.push(result);
+      return undefined;
+    }
+    return result;
+  };
+
+  const image = input.image.value;
+  if (image === undefined || image === '') {
+    issues.push({
+      field: '--image',
+      value: '',
+      allowed: 'an image reference',
+      hint: 'Pass --image, or set a default with `runvoy config set image IMAGE`.',
+    });
+  } else {
+    const issue = validateImage(image, input.image.field);
+    if (issue) issues.push(issue);
+  }
+
+  const cpu = toInt(input.cpu, issues);
+  let memory = input.memoryDefaulted ? undefined : toInt(input.memory, issues);
+  if (cpu !== undefined && memory === undefined && input.memoryDefaulted) memory = defaultMemoryFor(cpu);
+  const sizeIssue = validateSize(cpu, memory, { cpu: input.cpu.field, memory: input.memory.field });
+  if (sizeIssue) issues.push(sizeIssue);
+
+  const arch = input.arch.value ?? 'x86_64';
+  const archIssue = validateArch(arch, input.arch.field);
+  if (archIssue) issues.push(archIssue);
+
+  const env: EnvVar[] = [];
+  for (const file of input.envFiles) {
+    const parsed = parseEnvFile(file.content, file.path);
+    issues.push(...parsed.issues);
+    env.push(...parsed.vars);
+  }
+  for (const pair of input.env) {
+    const parsed = take(parseEnvPair(pair));
+    if (parsed) {
+      const existing = env.findIndex((e) => e.name === parsed.name);
+      // --env overrides the same name from --env-file, as with docker run.
+      if (existing >= 0) env.splice(existing, 1);
+      env.push(parsed);
+    }
+  }
+  const secrets = input.secrets
+    .map((s) => take(parseSecret(s)))
+    .filter((s): s is SecretRef => s !== undefined);
+  const dupes = validateUniqueNames(
+    [...dedupe(env.map((e) => e.name)), ...secrets.map((s) => s.name)],
+    '--env, --env-file and --secret',
+  );
+  if (dupes) issues.push(dupes);
+
+  const tags: Record<string, string> = {};
+  for (const text of input.tags) {
+    const tag = take(parseTag(text));
+    if (tag) tags[tag.key] = tag.value;
+  }
+
+  if (input.lock !== undefined) {
+    const issue = validateLockName(input.lock);
+    if (issue) issues.push(issue);
+  }
+  let lockWaitMs = 0;
+  if (input.lockWait !== undefined) {
+    if (input.lock === undefined) {
+      issues.push({ field: '--lock-wait', value: input.lockWait, allowed: 'only together with --lock' });
+    } else if (input.lockWait !== '0') {
+      const issue = validateDuration(input.lockWait, '--lock-wait');
+      if (issue) issues.push(issue);
+      else lockWaitMs = parseDuration(input.lockWait) ?? 0;
+    }
+  }
+  let timeoutMs: number | undefined;
+  if (input.timeout.value !== undefined && input.timeout.value !== '') {
+    const issue = validateDuration(input.timeout.value, input.timeout.field, {
+      min: 60_000,
+      max: 14 * 86_400_000,
+    });
+    if (issue) issues.push(issue);
+    else timeoutMs = parseDuration(input.timeout.value);
+  }
+  if (input.taskRole !== undefined && !ROLE_ARN.test(input.taskRole)) {
+    issues.push({
+      field: '--task-role',
+      value: input.taskRole,
+      allowed: 'an IAM role ARN such as arn:aws:iam::123456789012:role/app',
+    });
+  }
+  if (input.ephemeralStorage !== undefined) {
+    const issue = validateEphemeralStorage(input.ephemeralStorage);
+    if (issue) issues.push(issue);
+  }
+
+  if (issues.length === 0 && cpu !== undefined && memory !== undefined) {
+    const worstCase = buildContainerOverrides({
+      command: input.command,
+      shell: input.shell,
+      env,
+      executionId: 'x'.repeat(EXECUTION_ID_LENGTH),
+      lockName: input.lock,
+      fence: input.lock === undefined ? undefined : FENCE_ROOM,
+      cpu,
+      memory,
+    });
+    const issue = validateOverridesSize(worstCase);
+    if (issue) issues.push(issue);
+  }
+  if (issues.length > 0 || cpu === undefined || memory === undefined || image === undefined) {
+    throw validationError(issues);
+  }
+  return {
+    image,
+    command: input.command,
+    shell: input.shell,
+    cpu,
+    memory,
+    arch: arch as Architecture,
+    spot: input.spot,
+    env,
+    secrets,
+    tags,
+    lockName: input.lock,
+    lockWaitMs,
+    timeoutMs,
+    detach: input.detach,
+    taskRoleArn: input.taskRole,
+    ephemeralStorageGiB: input.ephemeralStorage,
+  };
+}
+
+function toInt(setting: Sourced<string | number>, issues: ValidationIssue[]): number | undefined {
+  if (setting.value === undefined) return undefined;
+  if (typeof setting.value === 'number') return setting.value;
+  const n = parseIntStrict(setting.value);
+  if (n === undefined) issues.push({ field: setting.field, value: setting.value, allowed: 'a whole number' });
+  return n;
+}
+
+function dedupe(names: string[]): string[] {
+  return [...new Set(names)];
+}

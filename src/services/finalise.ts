@@ -1,0 +1,103 @@
+import type { Task } from '@aws-sdk/client-ecs';
+import type { AwsClients } from '../aws/clients.js';
+import { deleteTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
+import type { Store } from '../aws/store.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import { isTerminal, previousStatusesOf } from '../core/status.js';
+import { taskOutcome, type TaskOutcome, type TaskOutcomeContext } from '../core/task-result.js';
+import { costPatch } from './cost-of.js';
+
+export const KILL_REASON_PREFIX = 'runvoy: killed by';
+
+/** What runvoy itself did to a task, read back from the stopped reason it gave. */
+export function contextFromTask(task: Task, known: TaskOutcomeContext = {}): TaskOutcomeContext {
+  const reason = task.stoppedReason ?? '';
+  return {
+    timedOut: known.timedOut || reason.startsWith(TIMEOUT_STOP_REASON),
+    killed: known.killed || reason.startsWith(KILL_REASON_PREFIX),
+  };
+}
+
+export interface Finalised {
+  record: ExecutionRecord;
+  outcome: TaskOutcome;
+  /** False when another CLI (or reconcile) finalised it first; `record` is then theirs. */
+  byUs: boolean;
+  lockReleased: boolean;
+}
+
+/**
+ * Records the final status of a stopped task, then frees its lock and its timeout schedule. The status
+ * update is conditional on a non-terminal status, so finalising twice (run + reconcile) is harmless.
+ */
+export async function finaliseExecution(
+  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
+  record: ExecutionRecord,
+  task: Task,
+  known: TaskOutcomeContext = {},
+): Promise<Finalised> {
+  const outcome = taskOutcome(task, contextFromTask(task, known));
+  const patch: Partial<ExecutionRecord> = {
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    stopCode: outcome.stopCode,
+    stoppedReason: outcome.stoppedReason,
+    containerReason: outcome.containerReason,
+    startedAt: outcome.startedAt ?? record.startedAt,
+    pullStartedAt: outcome.pullStartedAt ?? record.pullStartedAt,
+    stoppedAt: outcome.stoppedAt ?? record.stoppedAt,
+    capacityProvider: task.capacityProviderName ?? record.capacityProvider,
+  };
+  Object.assign(patch, costPatch({ ...record, ...patch }));
+  const updated = await deps.store.updateExecution(
+    record.id,
+    previousStatusesOf(outcome.status),
+    dropUndefined(patch),
+  );
+  const final = updated ?? (await deps.store.getExecution(record.id)) ?? { ...record, ...patch };
+  const lockReleased = await releaseResources(deps, final);
+  return { record: final, outcome, byUs: Boolean(updated), lockReleased };
+}
+
+/** Marks a run that never got a task (RunTask refused) as FAILED and frees its lock. */
+export async function failBeforeStart(
+  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
+  record: ExecutionRecord,
+  reason: string,
+): Promise<ExecutionRecord> {
+  const patch: Partial<ExecutionRecord> = {
+    status: 'FAILED',
+    exitCode: null,
+    stoppedReason: reason.slice(0, 1000),
+    stoppedAt: new Date().toISOString(),
+    costStatus: 'unavailable',
+    costReason: 'the task never started',
+  };
+  const updated = (await deps.store.updateExecution(record.id, previousStatusesOf('FAILED'), patch)) ?? {
+    ...record,
+    ...patch,
+  };
+  await releaseResources(deps, updated);
+  return updated;
+}
+
+async function releaseResources(
+  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
+  record: ExecutionRecord,
+): Promise<boolean> {
+  if (!isTerminal(record.status)) return false;
+  let released = false;
+  if (record.lockName && record.fence !== undefined) {
+    released = await deps.store.releaseLock(record.lockName, record.id, record.fence);
+  }
+  if (record.timeoutScheduleName) {
+    await deleteTimeoutSchedule(deps.clients, record.timeoutScheduleName).catch((error: Error) =>
+      deps.warn?.(`Could not delete the timeout schedule ${record.timeoutScheduleName}: ${error.message}`),
+    );
+  }
+  return released;
+}
+
+function dropUndefined<T extends object>(patch: T): T {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,292 @@
+import type { Task } from '@aws-sdk/client-ecs';
+import { hostname } from 'node:os';
+import type { AwsClients } from '../aws/clients.js';
+import { createTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
+import type { AuditEvent, Store } from '../aws/store.js';
+import { describeTask, runTask, stopTask } from '../aws/tasks.js';
+import { RunvoyError } from '../core/errors.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import { newExecutionId } from '../core/ids.js';
+import type { LockItem } from '../core/lock-protocol.js';
+import type { RunRequest } from '../core/run-request.js';
+import { buildContainerOverrides, startedByFor } from '../core/run-plan.js';
+import { previousStatusesOf } from '../core/status.js';
+import { taskOutcome } from '../core/task-result.js';
+import { buildTaskDefinition, taskDefinitionFamily, type TaskDefSpec } from '../core/taskdef.js';
+import { failBeforeStart, finaliseExecution, type Finalised } from './finalise.js';
+import { ATTACHED_LEASE_MS, DETACHED_LEASE_MS, HEARTBEAT_MS, createWithLock } from './lock-service.js';
+import type { StackContext } from './stack-context.js';
+
+export interface RunReporter {
+  waitingForLock(lock: LockItem, remainingMs: number): void;
+  lockAcquired(name: string, fence: number, takeover: LockItem | undefined): void;
+  registered(family: string): void;
+  spotFellBack(reason: string): void;
+  started(record: ExecutionRecord): void;
+  status(record: ExecutionRecord): void;
+  warn(message: string): void;
+}
+
+export interface RunDeps {
+  clients: AwsClients;
+  store: Store;
+  stack: StackContext;
+  reporter: RunReporter;
+  now?: () => number;
+}
+
+export function taskDefSpecFor(request: RunRequest, stack: StackContext): TaskDefSpec {
+  return {
+    image: request.image,
+    arch: request.arch,
+    executionRoleArn: stack.outputs.executionRoleArn,
+    taskRoleArn: request.taskRoleArn ?? stack.outputs.taskRoleArn,
+    logGroup: stack.outputs.logGroupName,
+    region: stack.region,
+    secrets: request.secrets,
+    ephemeralStorageGiB: request.ephemeralStorageGiB,
+  };
+}
+
+/** The tags every runvoy task carries, so that reconcile can adopt or match tasks without a record. */
+export function taskTags(request: RunRequest, record: ExecutionRecord): Record<string, string> {
+  return {
+    ...request.tags,
+    'runvoy:execution-id': record.id,
+    'runvoy:caller': record.callerArn.slice(0, 256),
+    'runvoy:host': record.host.slice(0, 256),
+    ...(record.lockName ? { 'runvoy:lock': record.lockName } : {}),
+  };
+}
+
+/**
+ * Writes the record (and takes the lock) in one transaction, then starts the task. If RunTask fails, the
+ * record becomes FAILED and the lock is released before the error is thrown: nothing is left half-done.
+ */
+export async function startExecution(deps: RunDeps, request: RunRequest): Promise<ExecutionRecord> {
+  const { clients, store, stack, reporter } = deps;
+  const now = deps.now ?? Date.now;
+  const spec = taskDefSpecFor(request, stack);
+  const family = taskDefinitionFamily(spec, stack.stackName);
+  const createdAt = new Date(now());
+  const timeoutAt =
+    request.timeoutMs === undefined ? undefined : new Date(createdAt.getTime() + request.timeoutMs);
+  let record: ExecutionRecord = {
+    id: newExecutionId(),
+    status: 'PENDING',
+    origin: 'cli',
+    callerArn: stack.identity.arn,
+    host: hostname(),
+    command: request.command,
+    shell: request.shell,
+    image: request.image,
+    taskDefinitionFamily: family,
+    clusterArn: stack.outputs.clusterArn,
+    region: stack.region,
+    cpu: request.cpu,
+    memory: request.memory,
+    arch: request.arch,
+    spot: request.spot,
+    ephemeralStorageGiB: request.ephemeralStorageGiB,
+    tags: request.tags,
+    envNames: request.env.map((e) => e.name),
+    secretNames: request.secrets.map((s) => s.name),
+    createdAt: createdAt.toISOString(),
+    timeoutMs: request.timeoutMs,
+    timeoutAt: timeoutAt?.toISOString(),
+    detached: request.detach,
+  };
+  const audit: AuditEvent = {
+    id: `${record.id}-run`,
+    at: record.createdAt,
+    action: 'run',
+    actorArn: record.callerArn,
+    host: record.host,
+    executionId: record.id,
+    lockName: request.lockName,
+    detail: { image: request.image, command: request.command },
+  };
+  if (request.lockName) {
+    const deadline = (t: number) => timeoutAt?.getTime() ?? t + DETACHED_LEASE_MS;
+    const acquired = await createWithLock(
+      { clients, store, cluster: stack.outputs.clusterName, stackName: stack.stackName, now },
+      record,
+      request.lockName,
+      {
+        waitMs: request.lockWaitMs,
+        leaseUntil: (t) => (request.detach ? deadline(t) : t + ATTACHED_LEASE_MS),
+        onWait: (lock, remaining) => reporter.waitingForLock(lock, remaining),
+        audit,
+      },
+    );
+    record = acquired.record;
+    reporter.lockAcquired(request.lockName, record.fence ?? 0, acquired.takeover);
+  } else {
+    await store.createExecution(record, undefined, audit);
+  }
+
+  const overrides = buildContainerOverrides({
+    command: request.command,
+    shell: request.shell,
+    env: request.env,
+    executionId: record.id,
+    lockName: record.lockName,
+    fence: record.fence,
+    cpu: request.cpu,
+    memory: request.memory,
+  });
+  let started;
+  try {
+    started = await runTask(clients, {
+      cluster: stack.outputs.clusterName,
+      family,
+      overrides,
+      startedBy: startedByFor(record.id),
+      clientToken: record.id,
+      tags: taskTags(request, record),
+      subnets: stack.outputs.subnetIds,
+      securityGroups: [stack.outputs.securityGroupId],
+      assignPublicIp: stack.outputs.assignPublicIp,
+      spot: request.spot,
+      register: async () => {
+        reporter.registered(family);
+        return buildTaskDefinition(spec, family);
+      },
+    });
+  } catch (error) {
+    const reason =
+      error instanceof RunvoyError ? `${error.what} ${error.why ?? ''}` : (error as Error).message;
+    await failBeforeStart({ clients, store, warn: reporter.warn }, record, reason);
+    throw error;
+  }
+  if (started.spotFellBack) reporter.spotFellBack(started.spotFailure ?? 'no Spot capacity');
+
+  const task = started.task;
+  const outcome = taskOutcome(task);
+  const patch: Partial<ExecutionRecord> = {
+    status: outcome.status === 'RUNNING' ? 'RUNNING' : 'STARTING',
+    taskArn: task.taskArn,
+    taskDefinitionArn: task.taskDefinitionArn,
+    capacityProvider: started.capacityProvider,
+  };
+  if (timeoutAt && task.taskArn) {
+    try {
+      patch.timeoutScheduleName = await createTimeoutSchedule(clients, {
+        executionId: record.id,
+        at: timeoutAt,
+        cluster: stack.outputs.clusterName,
+        taskArn: task.taskArn,
+        roleArn: stack.outputs.schedulerRoleArn,
+      });
+    } catch (error) {
+      reporter.warn(
+        `Could not schedule the --timeout stop (${(error as Error).message}); it holds while attached, and \`runvoy reconcile\` enforces it otherwise.`,
+      );
+    }
+  }
+  record = (await store.updateExecution(record.id, ['PENDING'], patch)) ?? { ...record, ...patch };
+  reporter.started(record);
+  return record;
+}
+
+export interface WatchOptions {
+  /** Set when the user asks to detach (Ctrl-C). */
+  detachSignal: AbortSignal;
+  pollMs?: (attempt: number) => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export type WatchResult =
+  { kind: 'finished'; finalised: Finalised } | { kind: 'detached'; record: ExecutionRecord };
+
+const defaultPoll = (attempt: number) => Math.min(1000 + attempt * 250, 3000);
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * Follows an attached run until its task stops: renews the lock lease, enforces --timeout, records status
+ * changes, then finalises. Detaching keeps the task and its lock, with the lease extended to the deadline.
+ */
+export async function watchExecution(
+  deps: RunDeps,
+  initial: ExecutionRecord,
+  options: WatchOptions,
+): Promise<WatchResult> {
+  const { clients, store, stack, reporter } = deps;
+  const now = deps.now ?? Date.now;
+  const poll = options.pollMs ?? defaultPoll;
+  const sleep = options.sleep ?? abortableSleep;
+  let record = initial;
+  let timedOut = false;
+  let lastHeartbeat = now();
+  const cluster = record.clusterArn ?? stack.outputs.clusterName;
+  const taskArn = record.taskArn;
+  if (!taskArn) throw new Error(`execution ${record.id} has no task to watch`);
+
+  for (let attempt = 0; ; attempt++) {
+    if (options.detachSignal.aborted) return { kind: 'detached', record: await detach(deps, record) };
+    const task: Task | undefined = await describeTask(clients, cluster, taskArn);
+    if (!task) {
+      reporter.warn(`ECS no longer knows task ${taskArn}; \`runvoy reconcile\` will mark the run LOST.`);
+      return { kind: 'detached', record };
+    }
+    if (task.lastStatus === 'STOPPED') {
+      const finalised = await finaliseExecution({ clients, store, warn: reporter.warn }, record, task, {
+        timedOut,
+      });
+      return { kind: 'finished', finalised };
+    }
+    const outcome = taskOutcome(task);
+    if (outcome.status !== record.status && (outcome.status === 'RUNNING' || outcome.status === 'STARTING')) {
+      const moved = await store.updateExecution(record.id, previousStatusesOf(outcome.status), {
+        status: outcome.status,
+        startedAt: outcome.startedAt,
+        pullStartedAt: outcome.pullStartedAt,
+      });
+      if (moved) {
+        record = moved;
+        reporter.status(record);
+      }
+    }
+    if (!timedOut && record.timeoutAt && now() >= Date.parse(record.timeoutAt)) {
+      timedOut = true;
+      reporter.warn(`--timeout reached: stopping the task.`);
+      await stopTask(clients, cluster, taskArn, TIMEOUT_STOP_REASON);
+    }
+    if (record.lockName && record.fence !== undefined && now() - lastHeartbeat >= HEARTBEAT_MS) {
+      lastHeartbeat = now();
+      const kept = await store.extendLease(
+        record.lockName,
+        record.id,
+        record.fence,
+        now() + ATTACHED_LEASE_MS,
+      );
+      if (!kept)
+        reporter.warn(
+          `The lock "${record.lockName}" is no longer held by this run (it was released by force).`,
+        );
+    }
+    await sleep(poll(attempt), options.detachSignal);
+  }
+}
+
+/** Leaves the task running with its lock: the lease now lasts until the run's deadline. */
+export async function detach(deps: RunDeps, record: ExecutionRecord): Promise<ExecutionRecord> {
+  const now = deps.now ?? Date.now;
+  if (record.lockName && record.fence !== undefined) {
+    const until = record.timeoutAt ? Date.parse(record.timeoutAt) : now() + DETACHED_LEASE_MS;
+    await deps.store.extendLease(record.lockName, record.id, record.fence, until);
+  }
+  return (await deps.store.updateExecution(record.id, [record.status], { detached: true })) ?? record;
+}
