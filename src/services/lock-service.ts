@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
-import { Store, TransactionConflict, newLockVersion, type AuditEvent } from '../aws/store.js';
+import { TransactionConflict, newLockVersion, type AuditEvent, type Store } from '../aws/store.js';
 import { describeTask, tasksStartedBy } from '../aws/tasks.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';

@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core';
+import { RunvoyCommand } from '../../base-command.js';
+import { ExitCode, UsageError, validationError } from '../../core/errors.js';
+import { validateLockName } from '../../core/lock-name.js';
+import type { ReleaseResult } from '../../services/locks.js';
+import { canPrompt, confirm } from '../../ui/prompt.js';
+
+export default class LocksRelease extends RunvoyCommand<ReleaseResult> {
+  static override summary =
+    "Release a lock. A live holder's lock needs --force and a confirmation, and is audited.";
+  static override args = { name: Args.string({ required: true, description: 'Lock name.' }) };
+  static override flags = {
+    force: Flags.boolean({ description: 'Release even though its holder is still running.' }),
+    yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (with --force).' }),
+  };
+
+  protected async execute(): Promise<ReleaseResult> {
+    const { args, flags } = await this.parse(LocksRelease);
+    const issue = validateLockName(args.name, 'NAME');
+    if (issue) throw validationError([issue]);
+    if (flags.force && !flags.yes && !canPrompt()) {
+      throw new UsageError({
+        what: 'A forced release needs confirmation, and there is no terminal to ask in.',
+        fix: 'Pass --yes together with --force. Nothing was sent to AWS.',
+        code: 'NEEDS_YES',
+      });
+    }
+    const { locksContext, releaseLock } = await import('../../services/locks.js');
+    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value));
+    const result = await releaseLock(ctx, args.name, {
+      force: flags.force,
+      confirm: async (lock) =>
+        flags.yes ||
+        confirm(
+          `Release "${lock.name}", held by ${lock.holderExecutionId ?? '?'} (${lock.holderArn ?? 'unknown'}) whose task is still running?`,
+        ),
+    });
+    if (result.reason === 'cancelled') this.exitStatus = ExitCode.Failure;
+    return result;
+  }
+
+  protected render(result: ReleaseResult): void {
+    if (result.released)
+      this.log(
+        `Released "${result.name}" (${result.reason}; previous holder ${result.previousHolder ?? '?'}).`,
+      );
+    else this.log(`Nothing released: ${result.reason}.`);
+  }
+}

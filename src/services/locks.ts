@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import type { AwsClients } from '../aws/clients.js';
+import { Store } from '../aws/store.js';
+import { ExitCode, RunvoyError } from '../core/errors.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import type { LockItem } from '../core/lock-protocol.js';
+import { holderFinished } from './lock-service.js';
+import { requireStack, type StackContext } from './stack-context.js';
+
+export interface LockView extends LockItem {
+  /** For held locks: whether the holder is verified finished (the lock is stale and free to take). */
+  holderFinished?: boolean;
+  holder?: Pick<ExecutionRecord, 'id' | 'status' | 'image' | 'taskArn' | 'createdAt'>;
+}
+
+export interface LocksContext {
+  clients: AwsClients;
+  store: Store;
+  stack: StackContext;
+}
+
+export async function locksContext(clients: AwsClients, stackName: string): Promise<LocksContext> {
+  const stack = await requireStack(clients, stackName);
+  return { clients, stack, store: new Store(await clients.documents(), stack.outputs.tableName) };
+}
+
+function lockCtx(ctx: LocksContext) {
+  return {
+    clients: ctx.clients,
+    store: ctx.store,
+    cluster: ctx.stack.outputs.clusterName,
+    stackName: ctx.stack.stackName,
+  };
+}
+
+export async function listLocks(ctx: LocksContext): Promise<LockItem[]> {
+  return (await ctx.store.listLocks()).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function lockStatus(ctx: LocksContext, name: string, now = Date.now()): Promise<LockView> {
+  const lock = await ctx.store.getLock(name);
+  if (!lock) {
+    throw new RunvoyError({
+      what: `There is no lock named "${name}".`,
+      why: 'A lock exists once a run has taken it (`runvoy run --lock NAME`).',
+      fix: 'List the locks with `runvoy locks list`.',
+      code: 'LOCK_NOT_FOUND',
+    });
+  }
+  if (lock.state !== 'HELD' || !lock.holderExecutionId) return lock;
+  const holder = await ctx.store.getExecution(lock.holderExecutionId);
+  return {
+    ...lock,
+    holderFinished: await holderFinished(lockCtx(ctx), lock, now),
+    ...(holder
+      ? {
+          holder: {
+            id: holder.id,
+            status: holder.status,
+            image: holder.image,
+            taskArn: holder.taskArn,
+            createdAt: holder.createdAt,
+          },
+        }
+      : {}),
+  };
+}
+
+export interface ReleaseResult {
+  name: string;
+  released: boolean;
+  forced: boolean;
+  previousHolder?: string;
+  reason: string;
+}
+
+/**
+ * Frees a lock. A free lock is left alone; one whose holder is verified finished is released like
+ * reconcile would; a live lock needs `force` (after the caller's confirmation) and is audited.
+ */
+export async function releaseLock(
+  ctx: LocksContext,
+  name: string,
+  options: { force: boolean; confirm: (lock: LockView) => Promise<boolean> },
+): Promise<ReleaseResult> {
+  const lock = await lockStatus(ctx, name);
+  if (lock.state === 'FREE')
+    return { name, released: false, forced: false, reason: 'the lock is already free' };
+  const holderId = lock.holderExecutionId;
+  if (lock.holderFinished && holderId) {
+    const released = await ctx.store.releaseLock(name, holderId, lock.fence);
+    return { name, released, forced: false, previousHolder: holderId, reason: 'its holder had finished' };
+  }
+  const mine = lock.holderArn === ctx.stack.identity.arn;
+  if (!options.force) {
+    throw new RunvoyError({
+      what: `The lock "${name}" is held by a live run: execution ${holderId ?? '?'} (${mine ? 'yours' : (lock.holderArn ?? 'unknown')}).`,
+      why: 'Releasing it lets another run start while that one is still working.',
+      fix: `Wait for it, stop it with \`runvoy kill ${holderId ?? 'ID'}\`, or pass --force to release it anyway.`,
+      exitCode: ExitCode.LockHeld,
+      code: 'LOCK_HELD',
+      data: { lock },
+    });
+  }
+  if (!(await options.confirm(lock))) return { name, released: false, forced: false, reason: 'cancelled' };
+  const at = new Date().toISOString();
+  const released = await ctx.store.forceReleaseLock(lock, {
+    id: `${at.replace(/[^0-9]/g, '')}-${name}`.slice(0, 200),
+    at,
+    action: 'lock-force-release',
+    actorArn: ctx.stack.identity.arn,
+    host: hostname(),
+    executionId: holderId,
+    lockName: name,
+    detail: { fence: lock.fence, holderArn: lock.holderArn },
+  });
+  if (!released) {
+    throw new RunvoyError({
+      what: `The lock "${name}" changed while it was being released; nothing was released.`,
+      fix: `Look again with \`runvoy locks status ${name}\` and retry.`,
+      code: 'LOCK_CHANGED',
+    });
+  }
+  return { name, released: true, forced: true, previousHolder: holderId, reason: 'released by force' };
+}
