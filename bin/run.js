@@ -6,6 +6,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`runvoy/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
+  // oclif's Node engine check loads semver on every start; package.json's engines field already says it.
+  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true';
   const { execute } = await import('@oclif/core');
   await execute({ dir: import.meta.url });
 }

@@ -180,7 +180,9 @@ function looksLikeAwsError(error: unknown): boolean {
   return (
     '$metadata' in error ||
     Symbol.for('runvoy.awsErrorOrigin') in error ||
-    ['CredentialsProviderError', 'ProviderError', 'TimeoutError'].includes((error as Error).name) ||
+    ['CredentialsProviderError', 'ProviderError', 'TokenProviderError', 'TimeoutError'].includes(
+      (error as Error).name,
+    ) ||
     /region is missing|could not load credentials/i.test((error as Error).message ?? '')
   );
 }

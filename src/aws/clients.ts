@@ -19,7 +19,7 @@ export interface AwsSettings {
 export const CLIENT_DEFAULTS = {
   maxAttempts: 5,
   retryMode: 'standard',
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
 } as const;
 
 interface SdkClient {
@@ -33,7 +33,7 @@ interface SdkClient {
  * AWS_ENDPOINT_URL_<SERVICE>, and credentials from the SDK's default chain, as in every AWS tool.
  */
 export class AwsClients {
-  private readonly cache = new Map<string, unknown>();
+  private readonly cache = new Map<string, Promise<unknown>>();
 
   constructor(readonly settings: AwsSettings) {}
 
@@ -45,11 +45,14 @@ export class AwsClients {
     };
   }
 
-  private async make<T extends SdkClient>(name: string, create: () => Promise<T>): Promise<T> {
-    const cached = this.cache.get(name) as T | undefined;
+  private make<T extends SdkClient>(name: string, create: () => Promise<T>): Promise<T> {
+    // The promise is cached, so that calls that overlap share one client.
+    const cached = this.cache.get(name) as Promise<T> | undefined;
     if (cached) return cached;
-    const client = await create();
-    attachCallObserver(client, name, this.settings.observer);
+    const client = create().then((made) => {
+      attachCallObserver(made, name, this.settings.observer);
+      return made;
+    });
     this.cache.set(name, client);
     return client;
   }
@@ -65,14 +68,15 @@ export class AwsClients {
     );
   }
 
-  async documents(): Promise<DynamoDBDocumentClient> {
-    const dynamo = await this.dynamo();
-    const cached = this.cache.get('DynamoDBDocument') as DynamoDBDocumentClient | undefined;
+  documents(): Promise<DynamoDBDocumentClient> {
+    const cached = this.cache.get('DynamoDBDocument') as Promise<DynamoDBDocumentClient> | undefined;
     if (cached) return cached;
-    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
-    const client = DynamoDBDocumentClient.from(dynamo, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+    const client = Promise.all([this.dynamo(), import('@aws-sdk/lib-dynamodb')]).then(
+      ([dynamo, { DynamoDBDocumentClient }]) =>
+        DynamoDBDocumentClient.from(dynamo, {
+          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+        }),
+    );
     this.cache.set('DynamoDBDocument', client);
     return client;
   }
@@ -113,13 +117,18 @@ export class AwsClients {
   }
 
   destroy(): void {
-    for (const client of this.cache.values()) (client as { destroy?: () => void }).destroy?.();
+    for (const client of this.cache.values()) {
+      (client as Promise<{ destroy?: () => void }>).then((c) => c.destroy?.()).catch(() => undefined);
+    }
     this.cache.clear();
   }
 }
 
 /** The endpoint a service's calls go to, as the SDK resolves it from the environment; undefined means AWS. */
+const ENDPOINT_VARIABLE_IDS: Record<string, string> = { CloudWatchLogs: 'CLOUDWATCH_LOGS' };
+
 export function endpointFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const specific = env[`AWS_ENDPOINT_URL_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+  const id = ENDPOINT_VARIABLE_IDS[service] ?? service.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  const specific = env[`AWS_ENDPOINT_URL_${id}`];
   return specific || env.AWS_ENDPOINT_URL || undefined;
 }

@@ -9,8 +9,9 @@ interface SdkError extends Error {
   [ORIGIN]?: AwsErrorOrigin;
 }
 
-const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ProviderError']);
+const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError']);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'RequestExpired']);
+const EXPIRED_MESSAGE = /token (has |is )?expired|sso session.*(has )?expired|session token.*expired/i;
 const DENIED = new Set([
   'AccessDenied',
   'AccessDeniedException',
@@ -54,21 +55,21 @@ export function toRunvoyError(error: unknown): RunvoyError {
       code: 'NO_REGION',
     });
   }
+  if (EXPIRED.has(err.name) || EXPIRED_MESSAGE.test(err.message)) {
+    return new RunvoyError({
+      what: origin ? `${where} was refused: your AWS session has expired.` : 'Your AWS session has expired.',
+      why: `${err.name}: ${err.message}${idText}`,
+      fix: 'Refresh your credentials (for SSO: `aws sso login --profile NAME`) and run the command again.',
+      code: 'EXPIRED_CREDENTIALS',
+      data,
+    });
+  }
   if (CREDENTIAL_ERRORS.has(err.name) || /could not load credentials/i.test(err.message)) {
     return new RunvoyError({
       what: 'No AWS credentials were found.',
       why: err.message,
       fix: 'Sign in as you would for the AWS CLI: `aws sso login --profile NAME` then pass --profile NAME, or export AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. Check with `runvoy doctor`.',
       code: 'NO_CREDENTIALS',
-      data,
-    });
-  }
-  if (EXPIRED.has(err.name) || /token (has )?expired|sso session.*expired/i.test(err.message)) {
-    return new RunvoyError({
-      what: `${where} was refused: your AWS session has expired.`,
-      why: `${err.name}: ${err.message}${idText}`,
-      fix: 'Refresh your credentials (for SSO: `aws sso login --profile NAME`) and run the command again.',
-      code: 'EXPIRED_CREDENTIALS',
       data,
     });
   }

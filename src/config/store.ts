@@ -1,77 +1,96 @@
-import Conf from 'conf';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RunvoyError, ExitCode } from '../core/errors.js';
-import type { ConfigKey, ConfigRecord, ConfigValue } from '../core/config-schema.js';
+import { isConfigKey, type ConfigKey, type ConfigRecord, type ConfigValue } from '../core/config-schema.js';
 import { configDir } from './paths.js';
 
 const FILE_MODE = 0o600;
 
 /**
- * The local config file. Values are checked by `core/config-schema` rather than by conf's own JSON
- * schema, because conf rejects the whole file at load time on one bad value, which would make every
- * command unusable and could not name each bad key the way `config validate` must.
+ * The local config file. Reads parse the JSON directly; writes go through `conf` (atomic write, file
+ * mode 0600), which is imported only then, since it costs every command ~45 ms to load. Values are
+ * checked by `core/config-schema` rather than by conf's JSON schema, because conf rejects the whole
+ * file on one bad value, which would make every command unusable and could not name each bad key the
+ * way `config validate` must.
  */
 export class ConfigStore {
-  private readonly conf: Conf<Record<string, unknown>>;
+  readonly path: string;
+  private readonly dir: string;
+  private doc: Record<string, unknown>;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
-    const cwd = configDir(env);
-    this.guardReadable(`${cwd}/config.json`);
-    this.conf = new Conf<Record<string, unknown>>({
-      projectName: 'runvoy',
-      cwd,
-      configName: 'config',
-      configFileMode: FILE_MODE,
-      clearInvalidConfig: false,
-    });
-  }
-
-  get path(): string {
-    return this.conf.path;
+    this.dir = configDir(env);
+    this.path = join(this.dir, 'config.json');
+    this.doc = this.read();
   }
 
   /** Everything in the file, including keys runvoy does not know (for `validate`). */
   raw(): Record<string, unknown> {
-    return { ...this.conf.store };
+    return { ...this.doc };
   }
 
   /** The known keys with values of a usable type. */
   values(): ConfigRecord {
     const out: ConfigRecord = {};
-    for (const [key, value] of Object.entries(this.conf.store)) {
+    for (const [key, value] of Object.entries(this.doc)) {
+      if (!isConfigKey(key)) continue;
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-        out[key as ConfigKey] = value;
+        out[key] = value;
       }
     }
     return out;
   }
 
-  set(key: ConfigKey, value: ConfigValue): void {
-    this.conf.set(key, value);
-    this.enforceMode();
+  async set(key: ConfigKey, value: ConfigValue): Promise<void> {
+    const conf = await this.conf();
+    conf.set(key, value);
+    this.written(conf.store);
   }
 
-  unset(key: ConfigKey): void {
-    this.conf.delete(key);
-    this.enforceMode();
+  async unset(key: string): Promise<void> {
+    const conf = await this.conf();
+    conf.delete(key);
+    this.written(conf.store);
   }
 
-  private enforceMode(): void {
-    if (existsSync(this.conf.path)) chmodSync(this.conf.path, FILE_MODE);
+  private async conf() {
+    const { default: Conf } = await import('conf');
+    return new Conf<Record<string, unknown>>({
+      projectName: 'runvoy',
+      cwd: this.dir,
+      configName: 'config',
+      configFileMode: FILE_MODE,
+      clearInvalidConfig: false,
+      accessPropertiesByDotNotation: false,
+    });
   }
 
-  private guardReadable(path: string): void {
-    if (!existsSync(path)) return;
+  private written(store: Record<string, unknown>): void {
+    this.doc = { ...store };
+    if (existsSync(this.path)) chmodSync(this.path, FILE_MODE);
+  }
+
+  private read(): Record<string, unknown> {
+    if (!existsSync(this.path)) return {};
+    let why: string | undefined;
+    let doc: unknown;
     try {
-      JSON.parse(readFileSync(path, 'utf8'));
+      doc = JSON.parse(readFileSync(this.path, 'utf8'));
+      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+        why = 'It must hold one JSON object of keys and values.';
+      }
     } catch (error) {
+      why = (error as Error).message;
+    }
+    if (why !== undefined) {
       throw new RunvoyError({
-        what: `The config file ${path} is not valid JSON.`,
-        why: (error as Error).message,
-        fix: `Fix the file by hand, or move it away and set values again with \`runvoy config set\`.`,
+        what: `The config file ${this.path} is not a valid runvoy config.`,
+        why,
+        fix: 'Fix the file by hand, or move it away and set values again with `runvoy config set`.',
         exitCode: ExitCode.Usage,
         code: 'CONFIG_UNREADABLE',
       });
     }
+    return doc as Record<string, unknown>;
   }
 }

@@ -142,8 +142,13 @@ export function validateConfigDocument(doc: Record<string, unknown>): Validation
     const issue = checkStoredValue(key, value);
     if (issue) issues.push(issue);
   }
-  const pair = checkSizePair(numeric(doc.cpu), numeric(doc.memory));
-  if (pair) issues.push(pair);
+  // Without a cpu in the file, memory goes with the default cpu (the smallest). A value that is already
+  // reported as bad is not checked again as part of the pair.
+  const reported = new Set(issues.map((issue) => issue.field));
+  if (!reported.has('cpu') && !reported.has('memory')) {
+    const pair = checkSizePair(numeric(doc.cpu) ?? FARGATE_CPUS[0], numeric(doc.memory));
+    if (pair) issues.push(pair);
+  }
   return issues;
 }
 

@@ -50,7 +50,7 @@ export class RunvoyError extends Error {
 /** Bad input, refused before any AWS request: exit 2. */
 export class UsageError extends RunvoyError {
   constructor(details: Omit<ErrorDetails, 'exitCode'>) {
-    super({ code: 'USAGE', ...details, exitCode: ExitCode.Usage });
+    super({ ...details, code: details.code ?? 'USAGE', exitCode: ExitCode.Usage });
     this.name = 'UsageError';
   }
 }

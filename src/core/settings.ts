@@ -63,20 +63,31 @@ export function resolveSettings(inputs: SettingInputs): Record<ConfigKey, Resolv
 
 function resolveOne(key: ConfigKey, inputs: SettingInputs, issues: ValidationIssue[]): ResolvedSetting {
   const flag = inputs.flags[key];
-  if (flag !== undefined) return { value: flag, source: 'flag', origin: `--${key}` };
+  if (flag !== undefined) return checked(key, String(flag), 'flag', `--${key}`, issues);
   for (const name of [envVarFor(key), ...(AWS_ENV_FALLBACKS[key] ?? [])]) {
     const text = inputs.env[name];
     if (text === undefined || text === '') continue;
-    const parsed = parseConfigValue(key, text, name);
-    if ('issue' in parsed) {
-      issues.push(parsed.issue);
-      return { value: undefined, source: 'env', origin: name };
-    }
-    return { value: parsed.value, source: 'env', origin: name };
+    return checked(key, text, 'env', name, issues);
   }
   const stored = inputs.file[key];
-  if (stored !== undefined) return { value: stored, source: 'config', origin: `config ${key}` };
+  if (stored !== undefined) return checked(key, String(stored), 'config', `config ${key}`, issues);
   return { value: DEFAULTS[key], source: 'default' };
+}
+
+/** Every source is parsed the same way, so a value has the same type wherever it came from. */
+function checked(
+  key: ConfigKey,
+  text: string,
+  source: SettingSource,
+  origin: string,
+  issues: ValidationIssue[],
+): ResolvedSetting {
+  const parsed = parseConfigValue(key, text, origin);
+  if ('issue' in parsed) {
+    issues.push(parsed.issue);
+    return { value: undefined, source, origin };
+  }
+  return { value: parsed.value, source, origin };
 }
 
 function originName(setting: ResolvedSetting, key: string): string {

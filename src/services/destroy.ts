@@ -1,6 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import { getCallerIdentity } from '../aws/identity.js';
 import { deleteStack, describeStack, updateParameters, waitForStack } from '../aws/stack.js';
+import { deleteTable } from '../aws/table.js';
 import type { Cache } from '../config/cache.js';
 import { failureAdvice, firstFailure, STACK_BUSY, type StackEventSummary } from '../core/change-set.js';
 import { RunvoyError } from '../core/errors.js';
@@ -71,6 +72,12 @@ export async function destroyStack(inputs: DestroyInputs): Promise<DestroyResult
     stackId: stack.id,
   });
   if (state) throw deleteFailed(stackName, state.status, events, 'delete it');
+  // The template keeps the table on every delete (DeletionPolicy Retain), so that flipping RetainData can
+  // never replace it; without --retain-data, runvoy deletes it here, after the stack.
+  if (!retain && tableName) {
+    inputs.onStep(`Deleting table ${tableName}...`);
+    await deleteTable(clients, tableName);
+  }
   forgetStack(inputs.cache, identity, region, stackName);
   return {
     ...base,

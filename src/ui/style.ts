@@ -1,7 +1,8 @@
 /** Minimal ANSI styling that follows NO_COLOR, FORCE_COLOR and whether the stream is a TTY. */
 export function colorEnabled(stream: { isTTY?: boolean } = process.stderr, env = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  // As supports-color (chalk) reads it: '0' and 'false' turn colour off, any other value (even '') on.
+  if (env.FORCE_COLOR !== undefined) return !['0', 'false'].includes(env.FORCE_COLOR);
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 

@@ -38,7 +38,7 @@ export default class ConfigSet extends RunvoyCommand<SetResult> {
       (issue) => issue.field === 'memory' || issue.field === args.key,
     );
     if (issues.length > 0) throw validationError(issues);
-    this.configFile.set(args.key, parsed.value);
+    await this.configFile.set(args.key, parsed.value);
     return { key: args.key, value: parsed.value, path: this.configFile.path };
   }
 

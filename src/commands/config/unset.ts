@@ -19,7 +19,7 @@ export default class ConfigUnset extends RunvoyCommand<UnsetResult> {
     const removed = args.key in this.configFile.raw();
     // An unknown key that is in the file may be removed: that is how a user cleans it up.
     if (!isConfigKey(args.key) && !removed) throw validationError([unknownKeyIssue(args.key)]);
-    if (removed) this.configFile.unset(args.key as never);
+    if (removed) await this.configFile.unset(args.key);
     return { key: args.key, removed, path: this.configFile.path };
   }
 

@@ -1,0 +1,373 @@
+/**
+ * Start-up bench: median wall time of `runvoy --version`, `--help` and `config path` next to bare
+ * `node -e 0` and the AWS CLI, as ratios to bare Node. Target: `runvoy --version` <= 2.0x bare Node.
+ *
+ *   npm run bench:startup [-- --runs 20 --warmup 2 --json --markdown --check]
+ *   npm run bench:startup -- --imports     # where the time goes: cost of importing each module
+ *
+ * Each command runs `--runs` times after `--warmup` discarded rounds, one at a time, interleaved
+ * round-robin, each with its own empty RUNVOY_CONFIG_DIR and NO_COLOR=1.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { cpus, platform, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findOnPath, sampleRoundRobin, SpawnFailed, timeSpawn, type Subject } from './lib/spawn.js';
+import { formatDeltaMs, formatMs, formatRatio, ratio, round, summarize, type Summary } from './lib/stats.js';
+import { renderMarkdownTable, renderTable, type Column } from './lib/table.js';
+
+const TARGET = { id: 'runvoy-version', label: 'runvoy --version', maxRatio: 2.0 } as const;
+const REFERENCE_ID = 'node';
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Modules timed by `--imports`, each alone in a fresh process. The first three are what `--help` and
+ * every command pay; the rest are what a command pays when it (or a module it imports) loads them.
+ */
+const IMPORTS: readonly { specifier: string; why: string }[] = [
+  { specifier: '@oclif/core', why: 'every command but --version' },
+  { specifier: 'semver', why: "oclif's Node engine check; conf" },
+  { specifier: 'conf', why: 'config/store.ts, so base-command.ts' },
+  { specifier: 'ajv/dist/2020.js', why: 'imported by conf' },
+  { specifier: 'atomically', why: 'imported by conf' },
+  { specifier: 'parse-duration', why: 'core/duration.ts, via settings' },
+  { specifier: './dist/core/settings.js', why: 'base-command.ts' },
+  { specifier: './dist/base-command.js', why: 'every runvoy command' },
+  { specifier: './dist/commands/config/path.js', why: 'runvoy config path' },
+  { specifier: '@aws-sdk/client-ecs', why: 'lazily, by commands that call AWS' },
+  { specifier: 'react', why: 'ink' },
+  { specifier: 'ink', why: 'must stay lazy: only commands that draw' },
+];
+
+const USAGE = `Usage: tsx bench/startup.ts [--runs N] [--warmup N] [--json] [--markdown] [--check] [--imports]
+
+  --runs N     timed runs of each command (default 20)
+  --warmup N   discarded rounds before timing (default 2)
+  --json       print the figures as JSON on stdout
+  --markdown   print the table as Markdown (for docs/performance.md)
+  --check      exit 1 when runvoy --version is over ${TARGET.maxRatio.toFixed(1)}x bare Node
+  --imports    instead, time \`await import(X)\` alone in a fresh process for the modules runvoy loads
+`;
+
+interface Options {
+  runs: number;
+  warmup: number;
+  json: boolean;
+  markdown: boolean;
+  check: boolean;
+  imports: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '2' },
+      json: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      imports: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const count = (name: string, text: string, min: number): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new SpawnFailed(`--${name} must be an integer >= ${min}`);
+    return n;
+  };
+  return {
+    runs: count('runs', values.runs, 1),
+    warmup: count('warmup', values.warmup, 0),
+    json: values.json,
+    markdown: values.markdown,
+    check: values.check,
+    imports: values.imports,
+  };
+}
+
+/** Builds once when there is nothing to run; build output goes to stderr so `--json` stays clean. */
+function ensureBuilt(): void {
+  if (existsSync(join(root, 'dist')) && existsSync(join(root, 'oclif.manifest.json'))) return;
+  process.stderr.write('dist/ or oclif.manifest.json is missing: running `npm run build`\n');
+  const build = spawnSync('npm', ['run', 'build'], {
+    cwd: root,
+    stdio: ['ignore', process.stderr, 'inherit'],
+  });
+  if (build.status !== 0) {
+    throw new SpawnFailed(`npm run build failed (exit ${build.status ?? build.signal})`);
+  }
+}
+
+/** A fresh, empty RUNVOY_CONFIG_DIR (and AWS config paths) per subject, removed at the end. */
+class Sandbox {
+  private readonly dirs: string[] = [];
+
+  env(): NodeJS.ProcessEnv {
+    const dir = mkdtempSync(join(tmpdir(), 'runvoy-bench-'));
+    this.dirs.push(dir);
+    return {
+      ...process.env,
+      RUNVOY_CONFIG_DIR: dir,
+      NO_COLOR: '1',
+      // Nothing the AWS CLI or SDK might read from the developer's home.
+      AWS_CONFIG_FILE: join(dir, 'aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'),
+    };
+  }
+
+  dispose(): void {
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface AwsCli {
+  path: string;
+  major: number;
+  version: string;
+}
+
+/** `aws --version` of one binary, or undefined when it is not an AWS CLI that runs. */
+function probeAws(path: string, env: NodeJS.ProcessEnv): AwsCli | undefined {
+  try {
+    const { stdout, stderr } = timeSpawn({
+      id: 'probe',
+      label: 'probe',
+      file: path,
+      args: ['--version'],
+      env,
+    });
+    const match = /aws-cli\/((\d+)\.\S+)/.exec(`${stdout}${stderr}`);
+    if (!match) return undefined;
+    return { path, major: Number(match[2]), version: match[1] as string };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Debian AWS CLI v2 at /usr/bin/aws and whatever `aws` is first on PATH (often pip's v1). */
+function findAwsClis(env: NodeJS.ProcessEnv): AwsCli[] {
+  const seen = new Set<string>();
+  const found: AwsCli[] = [];
+  for (const path of ['/usr/bin/aws', findOnPath('aws', env.PATH)]) {
+    if (!path || !existsSync(path)) continue;
+    const real = realpathSync(path);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    const cli = probeAws(path, env);
+    if (cli) found.push(cli);
+  }
+  return found;
+}
+
+function awsLabel(cli: AwsCli, all: readonly AwsCli[]): string {
+  const kind = cli.major === 1 ? 'AWS CLI v1 (pip)' : `AWS CLI v${cli.major}`;
+  const ambiguous = all.filter((other) => other.major === cli.major).length > 1;
+  return `aws --version, ${kind}${ambiguous ? ` at ${cli.path}` : ''}`;
+}
+
+function commandSubjects(sandbox: Sandbox): Subject[] {
+  const node = process.execPath;
+  const runvoy = (id: string, label: string, args: string[]): Subject => ({
+    id,
+    label,
+    file: node,
+    args: ['bin/run.js', ...args],
+    cwd: root,
+    env: sandbox.env(),
+  });
+  const list: Subject[] = [
+    {
+      id: REFERENCE_ID,
+      label: 'node -e 0, bare Node',
+      file: node,
+      args: ['-e', '0'],
+      cwd: root,
+      env: sandbox.env(),
+    },
+    runvoy(TARGET.id, TARGET.label, ['--version']),
+    runvoy('runvoy-help', 'runvoy --help', ['--help']),
+    runvoy('runvoy-config-path', 'runvoy config path', ['config', 'path']),
+  ];
+  const clis = findAwsClis(sandbox.env());
+  for (const [i, cli] of clis.entries()) {
+    const id = `aws-v${cli.major}`;
+    list.push({
+      id: list.some((subject) => subject.id === id) ? `${id}-${i}` : id,
+      label: awsLabel(cli, clis),
+      file: cli.path,
+      args: ['--version'],
+      cwd: root,
+      env: sandbox.env(),
+    });
+  }
+  return list;
+}
+
+/** `node --input-type=module -e "await import(X)"` for each module that resolves from the project root. */
+function importSubjects(sandbox: Sandbox): Subject[] {
+  const esm = (id: string, label: string, code: string): Subject => ({
+    id,
+    label,
+    file: process.execPath,
+    args: ['--input-type=module', '-e', code],
+    cwd: root,
+    env: sandbox.env(),
+  });
+  const list = [esm(REFERENCE_ID, 'node --input-type=module -e 0, bare Node', '0')];
+  for (const { specifier, why } of IMPORTS) {
+    const subject = esm(specifier, `${specifier} (${why})`, `await import(${JSON.stringify(specifier)});`);
+    try {
+      timeSpawn(subject);
+      list.push(subject);
+    } catch {
+      process.stderr.write(`skipped ${specifier}: it does not import from ${root}\n`);
+    }
+  }
+  return list;
+}
+
+interface Result extends Summary {
+  id: string;
+  label: string;
+  command: string;
+  ratio: number;
+  deltaMs: number;
+  samples: number[];
+}
+
+function measure(list: readonly Subject[], options: Options): Result[] {
+  const progress = process.stderr.isTTY && !options.json;
+  const samples = sampleRoundRobin(list, {
+    runs: options.runs,
+    warmup: options.warmup,
+    onRound: progress
+      ? (done, total) => process.stderr.write(`\rround ${done}/${total}${done === total ? '\n' : ''}`)
+      : undefined,
+  });
+  const reference = summarize(samples.get(REFERENCE_ID) ?? []).median;
+  return list.map((subject) => {
+    const times = samples.get(subject.id) ?? [];
+    const summary = summarize(times);
+    return {
+      id: subject.id,
+      label: subject.label,
+      command: [subject.file === process.execPath ? 'node' : subject.file, ...subject.args].join(' '),
+      ...summary,
+      ratio: ratio(summary.median, reference),
+      deltaMs: summary.median - reference,
+      samples: times,
+    };
+  });
+}
+
+function machine(): Record<string, unknown> {
+  return { platform: platform(), release: release(), cpus: cpus().length, cpuModel: cpus()[0]?.model };
+}
+
+function jsonResults(results: readonly Result[]): Record<string, unknown>[] {
+  return results.map((r) => ({
+    id: r.id,
+    label: r.label,
+    command: r.command,
+    n: r.n,
+    medianMs: round(r.median),
+    p90Ms: round(r.p90),
+    minMs: round(r.min),
+    maxMs: round(r.max),
+    meanMs: round(r.mean),
+    ratio: round(r.ratio, 3),
+    deltaMs: round(r.deltaMs),
+    samplesMs: r.samples.map((ms) => round(ms)),
+  }));
+}
+
+function print(options: Options, heading: string, columns: Column[], rows: string[][], footer: string): void {
+  const table = options.markdown ? renderMarkdownTable(columns, rows) : renderTable(columns, rows);
+  process.stdout.write(
+    `${heading}, median of ${options.runs} runs after ${options.warmup} warm-up rounds, ` +
+      `${process.version}, ${cpus().length} cores, ${platform()}\n\n${table}\n${footer ? `\n${footer}\n` : ''}`,
+  );
+}
+
+function runImports(options: Options, sandbox: Sandbox): number {
+  const results = measure(importSubjects(sandbox), options);
+  if (options.json) {
+    const json = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      node: process.version,
+      mode: 'imports',
+    };
+    const body = { ...json, runs: options.runs, warmup: options.warmup, results: jsonResults(results) };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return 0;
+  }
+  const columns: Column[] = [
+    { header: 'await import(...) (loaded by)' },
+    { header: 'median ms', align: 'right' },
+    { header: 'p90 ms', align: 'right' },
+    { header: 'over bare node', align: 'right' },
+  ];
+  const rows = results.map((r) => [r.label, formatMs(r.median), formatMs(r.p90), formatDeltaMs(r.deltaMs)]);
+  const note =
+    'Each module alone in a fresh process; modules share dependencies, so the costs do not add up.';
+  print(options, 'Import cost', columns, rows, note);
+  return 0;
+}
+
+function runCommands(options: Options, sandbox: Sandbox): number {
+  const results = measure(commandSubjects(sandbox), options);
+  const target = results.find((result) => result.id === TARGET.id) as Result;
+  const pass = target.ratio <= TARGET.maxRatio;
+  if (options.json) {
+    const json = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      node: process.version,
+      runs: options.runs,
+      warmup: options.warmup,
+      reference: REFERENCE_ID,
+      target: { id: TARGET.id, maxRatio: TARGET.maxRatio, ratio: round(target.ratio, 3), pass },
+      results: jsonResults(results),
+    };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    const columns: Column[] = [
+      { header: 'command' },
+      { header: 'median ms', align: 'right' },
+      { header: 'p90 ms', align: 'right' },
+      { header: 'vs bare node', align: 'right' },
+    ];
+    const rows = results.map((r) => [r.label, formatMs(r.median), formatMs(r.p90), formatRatio(r.ratio)]);
+    const verdict =
+      `${pass ? 'PASS' : 'FAIL'}: ${TARGET.label} is ${formatRatio(target.ratio)} bare Node ` +
+      `(target <= ${formatRatio(TARGET.maxRatio, 1)})`;
+    print(options, 'Start-up', columns, rows, verdict);
+  }
+  return options.check && !pass ? 1 : 0;
+}
+
+function main(): number {
+  const options = parseOptions(process.argv.slice(2));
+  ensureBuilt();
+  const sandbox = new Sandbox();
+  try {
+    return options.imports ? runImports(options, sandbox) : runCommands(options, sandbox);
+  } finally {
+    sandbox.dispose();
+  }
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  process.stderr.write(`bench/startup: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}
