@@ -33,8 +33,21 @@ export async function defaultVpcNetwork(clients: AwsClients): Promise<NetworkCho
 export async function vpcOfSubnets(clients: AwsClients, subnetIds: string[]): Promise<NetworkChoice> {
   const { DescribeSubnetsCommand } = await import('@aws-sdk/client-ec2');
   const ec2 = await clients.ec2();
-  const out = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }));
-  const found = out.Subnets ?? [];
+  let found: Array<{ SubnetId?: string; VpcId?: string }>;
+  try {
+    found = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets ?? [];
+  } catch (error) {
+    if ((error as Error).name !== 'InvalidSubnetID.NotFound') throw error;
+    // EC2 names the missing subnets in its message; everything else in the list may exist.
+    const missing = subnetIds.filter((id) => (error as Error).message.includes(id));
+    throw new RunvoyError({
+      what: `Subnets not found in this region: ${(missing.length ? missing : subnetIds).join(', ')}.`,
+      why: (error as Error).message,
+      fix: 'Pass subnets of one VPC in this region with --subnets (`aws ec2 describe-subnets` lists them).',
+      code: 'BAD_SUBNETS',
+      exitCode: 2,
+    });
+  }
   const missing = subnetIds.filter((id) => !found.some((s) => s.SubnetId === id));
   const vpcs = [...new Set(found.map((s) => s.VpcId))];
   if (missing.length > 0 || vpcs.length !== 1 || !vpcs[0]) {

@@ -218,6 +218,30 @@ export async function updateParameters(
   }
 }
 
+export async function createStack(
+  clients: AwsClients,
+  input: {
+    stackName: string;
+    templateBody: string;
+    parameters: readonly ParameterInput[];
+    tags: Record<string, string>;
+  },
+): Promise<string> {
+  const { CreateStackCommand } = await cfnModule();
+  const cfn = await clients.cloudFormation();
+  const out = await cfn.send(
+    new CreateStackCommand({
+      StackName: input.stackName,
+      TemplateBody: input.templateBody,
+      Parameters: toParameters(input.parameters),
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+      Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+      OnFailure: 'ROLLBACK',
+    }),
+  );
+  return out.StackId ?? '';
+}
+
 export async function deleteStack(
   clients: AwsClients,
   stackName: string,

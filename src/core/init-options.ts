@@ -75,6 +75,15 @@ export function planInitNetwork(
     });
   }
   let network: NetworkRequest;
+  const newVpc = subnetIds.length === 0 && flags.vpc !== 'default' && (flags.vpc === 'new' || !stackExists);
+  if (newVpc && flags.publicIp === false) {
+    issues.push({
+      field: '--no-public-ip',
+      value: 'false',
+      allowed:
+        'only with --subnets or --vpc default: the VPC runvoy creates has no NAT gateway, so its tasks need a public IP to pull images',
+    });
+  }
   if (subnetIds.length > 0) network = { mode: 'existing', subnetIds, securityGroupId: flags.securityGroup };
   else if (flags.vpc === 'default') network = { mode: 'default', securityGroupId: flags.securityGroup };
   else if (flags.vpc === 'new' || !stackExists) network = { mode: 'new' };

@@ -8,7 +8,7 @@ import type { Check } from './doctor.js';
 /** doctor's stack checks: found and healthy, and its template version against this CLI's. */
 export async function stackChecks(clients: AwsClients, stackName: string, region: string): Promise<Check[]> {
   const stack = await describeStack(clients, stackName);
-  if (!stack) {
+  if (!stack || stack.status === 'REVIEW_IN_PROGRESS') {
     return [
       {
         id: 'stack',

@@ -7,6 +7,8 @@ import {
   describeStack,
   eventsSince,
   executeChangeSet,
+  createStack,
+  deleteStack,
   getTemplateBody,
   updateParameters,
   withPreviousValues,
@@ -68,7 +70,10 @@ export interface DeployResult {
 export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
   const { clients, stackName, reporter } = inputs;
   const [identity, region] = await Promise.all([getCallerIdentity(clients), clients.region()]);
-  const existing = await describeStack(clients, stackName);
+  const found = await describeStack(clients, stackName);
+  // A stack in REVIEW_IN_PROGRESS is the placeholder of a create that was never carried out.
+  const placeholder = found?.status === 'REVIEW_IN_PROGRESS' ? found : undefined;
+  const existing = placeholder ? undefined : found;
   reporter.context({
     account: identity.account,
     arn: identity.arn,
@@ -77,20 +82,18 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
     exists: Boolean(existing),
   });
   if (existing) assertUpdatable(existing);
+  if (placeholder) await removePlaceholder(clients, placeholder);
 
   const templateBody = await loadTemplate();
   const parameters = await stackParameters(clients, inputs.flags, inputs.network, Boolean(existing));
   const base = { stackName, region, account: identity.account, templateVersion: TEMPLATE_VERSION };
 
   const parameterChanges = existing ? diffParameters(existing.parameters, parameters) : [];
-  const unchanged = (stack: StackState): DeployResult => ({
-    ...base,
-    action: 'unchanged',
-    status: stack.status,
-    changes: [],
-    parameterChanges: [],
-    outputs: parseStackOutputs(stackName, stack.outputs),
-  });
+  const unchanged = (stack: StackState): DeployResult => {
+    const outputs = parseStackOutputs(stackName, stack.outputs);
+    rememberStack(inputs.cache, identity, region, stackName, outputs);
+    return { ...base, action: 'unchanged', status: stack.status, changes: [], parameterChanges: [], outputs };
+  };
   if (existing && parameterChanges.length === 0 && (await sameTemplate(clients, existing, templateBody))) {
     return unchanged(existing);
   }
@@ -100,18 +103,23 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
     type: existing ? 'UPDATE' : 'CREATE',
     templateBody,
     parameters,
-    tags: { 'runvoy:stack': stackName },
+    tags: STACK_TAGS(stackName),
   });
+  const discard = async () => {
+    await deleteChangeSet(clients, stackName, changeSet.changeSetId);
+    if (!existing) await removePlaceholder(clients, await describeStack(clients, stackName));
+  };
   // AWS fails an empty change set ("didn't contain changes"); moto completes it with no resource changes
   // even when parameters changed, and executing it applies them.
   const empty = changeSet.failedReason
     ? changeSet.noChanges
     : changeSet.changes.length === 0 && parameterChanges.length === 0;
   if (empty && existing) {
-    await deleteChangeSet(clients, stackName, changeSet.changeSetId);
+    await discard();
     return unchanged(existing);
   }
   if (changeSet.failedReason) {
+    await discard();
     throw new RunvoyError({
       what: `CloudFormation could not prepare the change set for stack "${stackName}".`,
       why: changeSet.failedReason,
@@ -122,7 +130,7 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
   reporter.changeSet(changeSet.changes, parameterChanges);
 
   if (!inputs.yes && !(await inputs.confirm(`Apply these changes to stack "${stackName}" in ${region}?`))) {
-    await deleteChangeSet(clients, stackName, changeSet.changeSetId);
+    await discard();
     return {
       ...base,
       action: 'cancelled',
@@ -132,22 +140,20 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
     };
   }
 
-  const before = await eventsSince(clients, stackName, new Date(0)).catch(() => [] as StackEventSummary[]);
-  const since = before.reduce((latest, e) => (e.timestamp > latest ? e.timestamp : latest), new Date(0));
-  const seen = new Set(before.map(eventKey));
-  await executeChangeSet(clients, stackName, changeSet.changeSetId);
-  const { state, events } = await waitForStack(clients, stackName, {
-    since,
-    onEvent: (event) => {
-      if (!seen.has(eventKey(event))) reporter.event(event);
-    },
-  });
-  if (!state || !STACK_OK.has(state.status))
-    throw stackFailed(
-      stackName,
-      state,
-      events.filter((e) => !seen.has(eventKey(e))),
+  let state: StackState;
+  if (existing) {
+    state = await applyAndWait(clients, stackName, reporter, () =>
+      executeChangeSet(clients, stackName, changeSet.changeSetId),
     );
+  } else {
+    // The create was reviewed through its change set; it is carried out as a CreateStack of the same
+    // template and parameters, after removing the REVIEW_IN_PROGRESS placeholder that the change set made.
+    // (The result is the same stack; moto, unlike AWS, computes no outputs for an executed change set.)
+    await discard();
+    state = await applyAndWait(clients, stackName, reporter, () =>
+      createStack(clients, { stackName, templateBody, parameters, tags: STACK_TAGS(stackName) }),
+    );
+  }
 
   const finalState = reflectsChange(state, parameters)
     ? state
@@ -164,6 +170,42 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
   };
 }
 
+const STACK_TAGS = (stackName: string) => ({ 'runvoy:stack': stackName });
+
+/** Starts a stack operation and follows its events until it ends; a failure names the failing resource. */
+async function applyAndWait(
+  clients: AwsClients,
+  stackName: string,
+  reporter: DeployReporter,
+  start: () => Promise<unknown>,
+): Promise<StackState> {
+  const before = await eventsSince(clients, stackName, new Date(0)).catch(() => [] as StackEventSummary[]);
+  const since = before.reduce((latest, e) => (e.timestamp > latest ? e.timestamp : latest), new Date(0));
+  const seen = new Set(before.map(eventKey));
+  await start();
+  const { state, events } = await waitForStack(clients, stackName, {
+    since,
+    onEvent: (event) => {
+      if (!seen.has(eventKey(event))) reporter.event(event);
+    },
+  });
+  if (!state || !STACK_OK.has(state.status)) {
+    throw stackFailed(
+      stackName,
+      state,
+      events.filter((e) => !seen.has(eventKey(e))),
+    );
+  }
+  return state;
+}
+
+/** Deletes the empty REVIEW_IN_PROGRESS stack that a CREATE change set leaves behind. */
+async function removePlaceholder(clients: AwsClients, stack: StackState | undefined): Promise<void> {
+  if (stack?.status !== 'REVIEW_IN_PROGRESS') return;
+  await deleteStack(clients, stack.id);
+  await waitForStack(clients, stack.name, { since: new Date(), onEvent: () => undefined, stackId: stack.id });
+}
+
 /**
  * A completed stack has the outputs its template declares and the parameters just applied. moto 5.2.1
  * computes neither when it executes a change set, while an UpdateStack with the same template does.
@@ -171,8 +213,15 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
  */
 function reflectsChange(state: StackState, parameters: ParameterInput[]): boolean {
   if (Object.keys(state.outputs).length === 0) return false;
-  return parameters.every((p) => 'usePrevious' in p || state.parameters[p.key] === p.value);
+  const applied = parameters.every((p) => 'usePrevious' in p || state.parameters[p.key] === p.value);
+  // Outputs that echo a parameter must match it (moto keeps the old outputs after an update).
+  const echoed = ECHOED_PARAMETERS.every(
+    (key) => state.outputs[key] === undefined || state.outputs[key] === state.parameters[key],
+  );
+  return applied && echoed;
 }
+
+const ECHOED_PARAMETERS = ['RetainData', 'AssignPublicIp', 'NetworkMode'];
 
 async function reapply(
   clients: AwsClients,

@@ -61,7 +61,8 @@ export async function requireStack(
     if (outputs) return { identity, region, stackName, outputs };
   }
   const state = await describeStack(clients, stackName);
-  if (!state) {
+  // REVIEW_IN_PROGRESS is the empty placeholder of a create that was never carried out.
+  if (!state || state.status === 'REVIEW_IN_PROGRESS') {
     cache.delete(key);
     throw stackNotFound(stackName, region, identity.account);
   }
