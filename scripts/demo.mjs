@@ -55,8 +55,13 @@ const step = (title, args) => {
 };
 
 console.log(`AWS emulator (moto) at ${url}. NOTE: no container executes in the emulator; it records the`);
-console.log('task and reports it stopped, so you see runvoy\'s whole flow but not the command\'s output.');
-step('deploy the stack (default VPC: moto cannot run tasks in a VPC it made)', ['init', '--yes', '--vpc', 'default']);
+console.log("task and reports it stopped, so you see runvoy's whole flow but not the command's output.");
+step('deploy the stack (default VPC: moto cannot run tasks in a VPC it made)', [
+  'init',
+  '--yes',
+  '--vpc',
+  'default',
+]);
 step('check everything', ['doctor']);
 const code = step('run a command behind a lock', [
   'run',

@@ -30,7 +30,9 @@ describe('the CLI skeleton', () => {
 describe('runvoy config', () => {
   it('refuses cpu 300 with exit 2, names the key, the value and the allowed values, and writes nothing', async () => {
     const dir = newConfigDir();
-    expect((await runCli(['config', 'set', 'cpu', '1024'], { configDir: dir, emulator: false })).exitCode).toBe(0);
+    expect(
+      (await runCli(['config', 'set', 'cpu', '1024'], { configDir: dir, emulator: false })).exitCode,
+    ).toBe(0);
     const before = readFileSync(join(dir, 'config.json'), 'utf8');
     const result = await runCli(['config', 'set', 'cpu', '300'], { configDir: dir, emulator: false });
     expect(result.exitCode).toBe(2);
@@ -77,13 +79,11 @@ describe('runvoy config', () => {
     for (const key of ['cpu', 'arch', 'spot', 'region', 'colour']) expect(result.stdout).toContain(`${key}:`);
     const json = await runCli(['config', 'validate', '--json'], { configDir: dir, emulator: false });
     expect(json.exitCode).toBe(2);
-    expect(JSON.parse(json.stdout).issues.map((i: { field: string }) => i.field).sort()).toEqual([
-      'arch',
-      'colour',
-      'cpu',
-      'region',
-      'spot',
-    ]);
+    expect(
+      JSON.parse(json.stdout)
+        .issues.map((i: { field: string }) => i.field)
+        .sort(),
+    ).toEqual(['arch', 'colour', 'cpu', 'region', 'spot']);
   });
 
   it('validate passes on a good file', async () => {

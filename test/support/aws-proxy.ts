@@ -28,7 +28,12 @@ export async function startAwsProxy(target: string, options: { delayMs?: number 
       const body = Buffer.concat(chunks);
       const path = req.url ?? '/';
       if (!path.startsWith('/moto-api')) {
-        requests.push({ method: req.method ?? 'GET', path, operation: operationOf(req.headers, path, body), startedAt: Date.now() });
+        requests.push({
+          method: req.method ?? 'GET',
+          path,
+          operation: operationOf(req.headers, path, body),
+          startedAt: Date.now(),
+        });
       }
       const forward = () => {
         const out = httpRequest(
@@ -62,7 +67,11 @@ export async function startAwsProxy(target: string, options: { delayMs?: number 
   };
 }
 
-function operationOf(headers: Record<string, string | string[] | undefined>, path: string, body: Buffer): string {
+function operationOf(
+  headers: Record<string, string | string[] | undefined>,
+  path: string,
+  body: Buffer,
+): string {
   const target = headers['x-amz-target'];
   if (typeof target === 'string') return target;
   const query = new URL(path, 'http://x').searchParams.get('Action');

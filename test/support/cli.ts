@@ -38,7 +38,10 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     ...(options.emulator === false ? {} : awsEnv()),
     ...options.env,
   };
-  const env = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
