@@ -2,6 +2,7 @@ import type { ValidationIssue } from './errors.js';
 import { describeMemoriesFor, FARGATE_CPUS, isValidCpu, isValidSize } from './fargate.js';
 import { parseDuration } from './duration.js';
 import { validateImage } from './image.js';
+import { isValidSpotDiscount, SPOT_DISCOUNT_MAX } from './pricing.js';
 
 export type ConfigValue = string | number | boolean;
 
@@ -29,6 +30,25 @@ function parseBoolean(text: string): boolean | undefined {
   if (['false', '0', 'no', 'off'].includes(t)) return false;
   return undefined;
 }
+
+const USD_AMOUNT = /^\d{1,9}(?:\.\d{1,6})?$/;
+
+/** A positive amount of US dollars, at most six decimals: `25`, `0.50`, `0.01`. */
+function parseUsd(text: string): number | undefined {
+  const t = text.trim().replace(/^\$/, '');
+  if (!USD_AMOUNT.test(t)) return undefined;
+  const n = Number(t);
+  return n > 0 ? n : undefined;
+}
+
+function parseSpotDiscount(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^(?:0(?:\.\d+)?|\.\d+|1(?:\.0+)?)$/.test(t)) return undefined;
+  const n = Number(t);
+  return isValidSpotDiscount(n) ? n : undefined;
+}
+
+const USD_ALLOWED = 'a positive amount in US dollars such as 0.50 or 25 (at most six decimals)';
 
 function matching(pattern: RegExp) {
   return (text: string) => (pattern.test(text) ? text : undefined);
@@ -83,6 +103,28 @@ export const CONFIG_KEYS = {
     allowed: 'a profile name (letters, digits and . _ - + @)',
     parse: matching(PROFILE),
   },
+  'budget.perRun': {
+    description:
+      'Refuse a run whose worst case (its size up to its --timeout) costs more than this, in USD (exit 5).',
+    allowed: USD_ALLOWED,
+    parse: parseUsd,
+  },
+  'budget.monthly': {
+    description:
+      "Refuse a run when this month's spend (UTC, from the records) plus its worst case exceeds this, in USD.",
+    allowed: USD_ALLOWED,
+    parse: parseUsd,
+  },
+  'budget.perUser': {
+    description: 'Like budget.monthly, for the spend of the calling identity alone, in USD per month.',
+    allowed: USD_ALLOWED,
+    parse: parseUsd,
+  },
+  spotDiscount: {
+    description: 'Fraction off the on-demand price assumed for Fargate Spot tasks (default 0.7).',
+    allowed: `a fraction from 0 to ${SPOT_DISCOUNT_MAX}, such as 0.7 for 70% off`,
+    parse: parseSpotDiscount,
+  },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -94,8 +136,9 @@ export function isConfigKey(key: string): key is ConfigKey {
   return Object.hasOwn(CONFIG_KEYS, key);
 }
 
+/** RUNVOY_<KEY>, upper case, with the dot of a dotted key as an underscore: RUNVOY_BUDGET_PERRUN. */
 export function envVarFor(key: ConfigKey): string {
-  return `RUNVOY_${key.toUpperCase()}`;
+  return `RUNVOY_${key.toUpperCase().replace(/\./g, '_')}`;
 }
 
 export function unknownKeyIssue(key: string, field = 'key'): ValidationIssue {

@@ -117,12 +117,65 @@ const TABLE: Record<ConfigKey, { accepted: Array<[string, ConfigValue]>; refused
     ],
     refused: ['', 'has space', 'a/b', 'x:y', 'p'.repeat(129)],
   },
+  'budget.perRun': {
+    accepted: [
+      ['0.01', 0.01],
+      ['25', 25],
+      ['$12.50', 12.5],
+      [' 100 ', 100],
+      ['0.000001', 0.000001],
+    ],
+    refused: ['', '0', '0.00', '-1', 'abc', '1e3', '1,000', '0.0000001', '12.', 'Infinity'],
+  },
+  'budget.monthly': {
+    accepted: [
+      ['0.01', 0.01],
+      ['25', 25],
+      ['$12.50', 12.5],
+      [' 100 ', 100],
+      ['0.000001', 0.000001],
+    ],
+    refused: ['', '0', '0.00', '-1', 'abc', '1e3', '1,000', '0.0000001', '12.', 'Infinity'],
+  },
+  'budget.perUser': {
+    accepted: [
+      ['0.01', 0.01],
+      ['25', 25],
+      ['$12.50', 12.5],
+      [' 100 ', 100],
+      ['0.000001', 0.000001],
+    ],
+    refused: ['', '0', '0.00', '-1', 'abc', '1e3', '1,000', '0.0000001', '12.', 'Infinity'],
+  },
+  spotDiscount: {
+    accepted: [
+      ['0.7', 0.7],
+      ['0', 0],
+      ['0.95', 0.95],
+      ['.5', 0.5],
+    ],
+    refused: ['', '0.96', '1', '-0.1', '70%', 'abc', '70'],
+  },
 };
 
 describe('CONFIG_KEYS', () => {
   it('has exactly the documented keys, each with a description and an allowed text', () => {
     expect([...CONFIG_KEY_NAMES].sort()).toEqual(
-      ['arch', 'cpu', 'image', 'memory', 'profile', 'region', 'spot', 'stack', 'timeout'].sort(),
+      [
+        'arch',
+        'budget.monthly',
+        'budget.perRun',
+        'budget.perUser',
+        'cpu',
+        'image',
+        'memory',
+        'profile',
+        'region',
+        'spot',
+        'spotDiscount',
+        'stack',
+        'timeout',
+      ].sort(),
     );
     for (const key of CONFIG_KEY_NAMES) {
       expect(CONFIG_KEYS[key].description.length).toBeGreaterThan(0);
@@ -180,7 +233,14 @@ describe('isConfigKey', () => {
 
 describe('envVarFor', () => {
   it.each(CONFIG_KEY_NAMES.map((k) => [k]))('maps %s to RUNVOY_<KEY>', (key) => {
-    expect(envVarFor(key)).toBe(`RUNVOY_${key.toUpperCase()}`);
+    expect(envVarFor(key)).toBe(`RUNVOY_${key.toUpperCase().replace('.', '_')}`);
+  });
+
+  it('turns the dot of a dotted key into an underscore', () => {
+    expect(envVarFor('budget.perRun')).toBe('RUNVOY_BUDGET_PERRUN');
+    expect(envVarFor('budget.monthly')).toBe('RUNVOY_BUDGET_MONTHLY');
+    expect(envVarFor('budget.perUser')).toBe('RUNVOY_BUDGET_PERUSER');
+    expect(envVarFor('spotDiscount')).toBe('RUNVOY_SPOTDISCOUNT');
   });
 
   it('gives RUNVOY_STACK for stack (SPEC section 3)', () => {
