@@ -3,6 +3,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -110,6 +111,18 @@ export class AwsClients {
     return this.make('EC2', async () => new (await import('@aws-sdk/client-ec2')).EC2Client(this.config()));
   }
 
+  /**
+   * The AWS Price List API. Its only endpoints are in us-east-1 and ap-south-1, whatever the region
+   * runvoy works in, so this client pins its own region (`pricingRegionFor`); AWS_ENDPOINT_URL_PRICING
+   * and AWS_ENDPOINT_URL still apply.
+   */
+  pricing(): Promise<PricingClient> {
+    return this.make('Pricing', async () => {
+      const { PricingClient } = await import('@aws-sdk/client-pricing');
+      return new PricingClient({ ...this.config(), region: pricingRegionFor(this.settings.region) });
+    });
+  }
+
   /** The region the clients resolved (flag, env, config or profile). */
   async region(): Promise<string> {
     const sts = await this.sts();
@@ -122,6 +135,11 @@ export class AwsClients {
     }
     this.cache.clear();
   }
+}
+
+/** The Price List API endpoint nearest a region: ap-south-1 for Asia-Pacific, else us-east-1. */
+export function pricingRegionFor(region: string | undefined): 'us-east-1' | 'ap-south-1' {
+  return region?.startsWith('ap-') ? 'ap-south-1' : 'us-east-1';
 }
 
 /** The endpoint a service's calls go to, as the SDK resolves it from the environment; undefined means AWS. */
