@@ -16,9 +16,12 @@ export default class Doctor extends RunvoyCommand<DoctorReport> {
     ]);
     const clients = await this.aws();
     const stackName = String(this.settings().stack.value);
+    const { budgetsFrom } = await import('../services/budget.js');
+    const budgets = budgetsFrom(this.settings());
     const report = await runDoctor({
       clients,
-      more: ({ region }) => stackChecks(clients, stackName, region),
+      more: ({ region, identity }) =>
+        stackChecks(clients, stackName, region, { budgets, callerArn: identity.arn }),
       configDocument: this.configFile.raw(),
       configPath: this.configFile.path,
       toRunvoyError,

@@ -1,0 +1,145 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../aws/clients.js';
+import {
+  decideBudget,
+  hasBudget,
+  needsMonthToDate,
+  type BudgetDecision,
+  type Budgets,
+  type MonthToDate,
+} from '../core/budget.js';
+import type { ConfigKey, ConfigValue } from '../core/config-schema.js';
+import { estimateUpTo } from '../core/cost.js';
+import { ExitCode, RunvoyError } from '../core/errors.js';
+import type { RunRequest } from '../core/run-request.js';
+import { defaultPricing, recordCost, type PricingOptions } from './cost-of.js';
+import { executionsInRange } from './cost-report.js';
+import type { StackContext } from './stack-context.js';
+
+/** The first instant of `now`'s month, UTC. */
+export function startOfMonth(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+type SettingValues = Partial<Record<ConfigKey, { value?: ConfigValue | undefined }>>;
+
+/** The budgets of resolved settings (flag > env > config file). */
+export function budgetsFrom(settings: SettingValues): Budgets {
+  const num = (key: ConfigKey) => {
+    const value = settings[key]?.value;
+    return typeof value === 'number' ? value : undefined;
+  };
+  const budgets: Budgets = {};
+  const perRun = num('budget.perRun');
+  const monthly = num('budget.monthly');
+  const perUser = num('budget.perUser');
+  if (perRun !== undefined) budgets.perRun = perRun;
+  if (monthly !== undefined) budgets.monthly = monthly;
+  if (perUser !== undefined) budgets.perUser = perUser;
+  return budgets;
+}
+
+/**
+ * This month's spend from the records (executions created since the first of the month, UTC): the team's
+ * through the byKind index, or only the caller's through byUser when the team's is not needed. Running
+ * executions count with their cost so far; unknown costs are counted apart, never as zero.
+ */
+export async function monthToDate(
+  deps: { doc: DynamoDBDocumentClient; table: string },
+  options: { callerArn: string; now?: Date; teamWide?: boolean; pricing?: PricingOptions },
+): Promise<MonthToDate> {
+  const now = options.now ?? new Date();
+  const since = startOfMonth(now);
+  const { records } = await executionsInRange(deps.doc, deps.table, {
+    since,
+    until: now,
+    ...(options.teamWide === false ? { callerArn: options.callerArn } : {}),
+  });
+  const pricing = options.pricing ?? defaultPricing();
+  const mtd: MonthToDate = { since: since.toISOString(), team: 0, user: 0, unavailable: 0, executions: 0 };
+  for (const record of records) {
+    const cost = recordCost(record, now, pricing);
+    mtd.executions++;
+    if (cost.amount === undefined || cost.status === 'unavailable') {
+      mtd.unavailable++;
+      continue;
+    }
+    mtd.team += cost.amount;
+    if (record.callerArn === options.callerArn) mtd.user += cost.amount;
+  }
+  return mtd;
+}
+
+export interface CheckBudgetInput {
+  clients: AwsClients;
+  stack: StackContext;
+  request: RunRequest;
+  /** Resolved settings: `budget.perRun`, `budget.monthly`, `budget.perUser`. */
+  settings: SettingValues;
+  overBudget?: boolean;
+  /** Receives the warnings (80% of a budget, over budget with --over-budget) for stderr. */
+  warn?: (line: string) => void;
+  now?: Date;
+  pricing?: PricingOptions;
+}
+
+/**
+ * The budget check of `run`, after the request is parsed and before anything is written: throws a
+ * RunvoyError with exit code 5 and the figures when the run would break a budget (unless
+ * `overBudget`), prints warnings at 80%. With only `budget.perRun` set it makes no AWS call; with
+ * `budget.monthly` or `budget.perUser` it reads this month's records (a Query, never a Scan).
+ */
+export async function checkBudget(input: CheckBudgetInput): Promise<BudgetDecision> {
+  const budgets = budgetsFrom(input.settings);
+  if (!hasBudget(budgets)) return { verdict: 'none', figures: [], problems: [], warnings: [] };
+  const pricing = input.pricing ?? defaultPricing();
+  const { request } = input;
+  // Spot can fall back to on-demand: the worst case is the on-demand price.
+  const worstCase = estimateUpTo(request.timeoutMs, {
+    cpu: request.cpu,
+    memory: request.memory,
+    arch: request.arch,
+    region: input.stack.region,
+    spot: false,
+    ephemeralStorageGiB: request.ephemeralStorageGiB,
+    ...(pricing.table ? { table: pricing.table } : {}),
+  });
+  const canDecideWithoutRecords = request.timeoutMs === undefined || worstCase.amount === undefined;
+  const mtd =
+    needsMonthToDate(budgets) && !canDecideWithoutRecords
+      ? await monthToDate(
+          { doc: await input.clients.documents(), table: input.stack.outputs.tableName },
+          {
+            callerArn: input.stack.identity.arn,
+            now: input.now,
+            teamWide: budgets.monthly !== undefined,
+            pricing,
+          },
+        )
+      : undefined;
+  const decision = decideBudget({
+    budgets,
+    worstCase,
+    timeoutMs: request.timeoutMs,
+    ...(mtd ? { monthToDate: mtd } : {}),
+    overBudget: input.overBudget,
+  });
+  if (decision.verdict === 'refuse') {
+    throw new RunvoyError({
+      what: `Refused by a budget: ${decision.problems.join('; ')}.`,
+      why: `${request.cpu} CPU units, ${request.memory} MiB, ${request.arch} in ${input.stack.region}, priced on demand (a Spot run can fall back to it). Nothing was started.`,
+      fix: decision.fix,
+      exitCode: ExitCode.OverBudget,
+      code: 'OVER_BUDGET',
+      data: {
+        budgets,
+        worstCase: decision.worstCase ?? null,
+        timeoutMs: request.timeoutMs ?? null,
+        figures: decision.figures,
+        ...(mtd ? { monthToDate: mtd } : {}),
+      },
+    });
+  }
+  for (const line of decision.warnings) input.warn?.(line);
+  return decision;
+}
