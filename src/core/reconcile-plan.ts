@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import type { ExecutionRecord } from './execution.js';
+import { EXECUTION_ID_LENGTH, ID_ALPHABET, isExecutionId } from './ids.js';
+import type { LockItem } from './lock-protocol.js';
+import { executionIdFromStartedBy } from './run-plan.js';
+import { isTerminal, type ExecutionStatus } from './status.js';
+import { taskOutcome, type EcsTask } from './task-result.js';
+
+/** What reconcile reads of a task: the DescribeTasks entry with its startedBy, tags and definition. */
+export interface ClusterTask extends EcsTask {
+  taskArn: string;
+  clusterArn?: string;
+  startedBy?: string;
+  tags?: Array<{ key?: string; value?: string }>;
+  taskDefinitionArn?: string;
+  cpu?: string;
+  memory?: string;
+  group?: string;
+  overrides?: {
+    cpu?: string;
+    memory?: string;
+    containerOverrides?: Array<{ name?: string; command?: string[] }>;
+    ephemeralStorage?: { sizeInGiB?: number };
+  };
+}
+
+/** Default grace before a run whose task ECS does not know is marked LOST (measured from createdAt). */
+export const DEFAULT_LOST_GRACE_MS = 15 * 60_000;
+
+export const EXECUTION_ID_TAG = 'runvoy:execution-id';
+export const CALLER_TAG = 'runvoy:caller';
+export const HOST_TAG = 'runvoy:host';
+export const LOCK_TAG = 'runvoy:lock';
+
+export type ExecutionAction =
+  /** The task stopped: record its outcome (and its task ARN first when the record lacked it). */
+  | { kind: 'finalise'; record: ExecutionRecord; task: ClusterTask; attach: boolean }
+  /** ECS does not know the task (or none was ever started) and the grace period is over. */
+  | { kind: 'lost'; record: ExecutionRecord; reason: string }
+  /** The task is alive and further along than the record says (or the record lacked its task ARN). */
+  | { kind: 'progress'; record: ExecutionRecord; task: ClusterTask; status: ExecutionStatus; attach: boolean }
+  /** `timeoutAt` has passed and the task is still alive: stop it with the timeout reason. */
+  | { kind: 'timeout'; record: ExecutionRecord; task: ClusterTask; attach: boolean }
+  /** Nothing to do now. */
+  | { kind: 'keep'; record: ExecutionRecord; reason: string };
+
+export interface Adoption {
+  /** The execution ID the adopted record gets: from the task's startedBy or tag, else derived from its ARN. */
+  executionId: string;
+  task: ClusterTask;
+}
+
+export interface PlanInput {
+  now: number;
+  graceMs: number;
+  /** Every non-terminal execution (the `active` index). */
+  active: ExecutionRecord[];
+  /** DescribeTasks answers for the active records' task ARNs. A missing ARN is a task ECS no longer knows. */
+  described: ReadonlyMap<string, ClusterTask>;
+  /** Every task listed in the cluster (desired status RUNNING and STOPPED), described. */
+  clusterTasks: readonly ClusterTask[];
+  /** Execution IDs (named by cluster tasks, or derived from them) that have a record, terminal or not. */
+  existingIds: ReadonlySet<string>;
+}
+
+export interface ReconcilePlan {
+  executions: ExecutionAction[];
+  adoptions: Adoption[];
+}
+
+function tagValue(task: ClusterTask, key: string): string | undefined {
+  return task.tags?.find((tag) => tag.key === key)?.value;
+}
+
+/** The execution a task belongs to, from `startedBy runvoy/<id>` or the `runvoy:execution-id` tag. */
+export function executionIdOfTask(task: ClusterTask): string | undefined {
+  const fromStartedBy = executionIdFromStartedBy(task.startedBy);
+  if (fromStartedBy && isExecutionId(fromStartedBy)) return fromStartedBy;
+  const fromTag = tagValue(task, EXECUTION_ID_TAG);
+  return fromTag && isExecutionId(fromTag) ? fromTag : undefined;
+}
+
+/**
+ * A stable execution ID for a task that names none: the same task always gets the same ID, so adopting
+ * it twice writes (conditionally) the same record and the second write does nothing.
+ */
+export function adoptedExecutionId(taskArn: string): string {
+  const digest = createHash('sha256').update(taskArn).digest();
+  let id = '';
+  for (let i = 0; i < EXECUTION_ID_LENGTH; i++) id += ID_ALPHABET[(digest[i] ?? 0) & 31];
+  return id;
+}
+
+/** The ID a cluster task is (or would be) recorded under. */
+export function candidateIdOf(task: ClusterTask): string {
+  return executionIdOfTask(task) ?? adoptedExecutionId(task.taskArn);
+}
+
+function ageMs(record: ExecutionRecord, now: number): number {
+  const created = Date.parse(record.createdAt);
+  return Number.isNaN(created) ? Number.POSITIVE_INFINITY : now - created;
+}
+
+function decideAlive(
+  record: ExecutionRecord,
+  task: ClusterTask,
+  now: number,
+  attach: boolean,
+): ExecutionAction {
+  const outcome = taskOutcome(task);
+  if (outcome.finished) return { kind: 'finalise', record, task, attach };
+  if (record.timeoutAt && Date.parse(record.timeoutAt) <= now)
+    return { kind: 'timeout', record, task, attach };
+  const rank = { PENDING: 0, STARTING: 1, RUNNING: 2 } as Record<string, number>;
+  const ahead = (rank[outcome.status] ?? 0) > (rank[record.status] ?? 0);
+  if (ahead || attach) {
+    const status = ahead ? outcome.status : record.status;
+    return { kind: 'progress', record, task, status, attach };
+  }
+  return { kind: 'keep', record, reason: `task ${task.lastStatus ?? 'unknown'}` };
+}
+
+/**
+ * What reconcile does, decided from what it read (SPEC section 6): finalise stopped tasks, mark LOST
+ * what ECS no longer knows after the grace period, move records forward, enforce passed timeouts, and
+ * adopt tasks that have no record. Pure: the caller reads, this decides, the caller writes conditionally.
+ */
+export function planReconcile(input: PlanInput): ReconcilePlan {
+  const { now, graceMs } = input;
+  const activeIds = new Set(input.active.map((r) => r.id));
+  const knownArns = new Set(input.active.flatMap((r) => (r.taskArn ? [r.taskArn] : [])));
+  const taskById = new Map<string, ClusterTask>();
+  for (const task of input.clusterTasks) {
+    const id = executionIdOfTask(task);
+    // Prefer the live task when a run somehow has two (e.g. a retried RunTask).
+    if (id && (!taskById.has(id) || task.lastStatus !== 'STOPPED')) taskById.set(id, task);
+  }
+
+  const executions: ExecutionAction[] = input.active
+    .filter((record) => !isTerminal(record.status))
+    .map((record): ExecutionAction => {
+      if (record.taskArn) {
+        const task = input.described.get(record.taskArn);
+        if (task) return decideAlive(record, task, now, false);
+        if (ageMs(record, now) < graceMs) {
+          return { kind: 'keep', record, reason: 'ECS does not know the task yet; within the grace period' };
+        }
+        return {
+          kind: 'lost',
+          record,
+          reason: `ECS no longer knows task ${record.taskArn}; its outcome cannot be known`,
+        };
+      }
+      const found = taskById.get(record.id);
+      if (found) return decideAlive(record, found, now, true);
+      if (ageMs(record, now) < graceMs) {
+        return { kind: 'keep', record, reason: 'no task yet; within the grace period' };
+      }
+      return {
+        kind: 'lost',
+        record,
+        reason: 'no task was ever found for this run (its CLI stopped before or during RunTask)',
+      };
+    });
+
+  const adoptions: Adoption[] = [];
+  const adopting = new Set<string>();
+  for (const task of input.clusterTasks) {
+    if (knownArns.has(task.taskArn)) continue;
+    const named = executionIdOfTask(task);
+    if (named && activeIds.has(named)) continue;
+    const executionId = named ?? adoptedExecutionId(task.taskArn);
+    if (input.existingIds.has(executionId) || adopting.has(executionId)) continue;
+    adopting.add(executionId);
+    adoptions.push({ executionId, task });
+  }
+  return { executions, adoptions };
+}
+
+/** The locks reconcile must check: HELD ones whose holder is not already being finished by the plan. */
+export function locksToCheck(locks: readonly LockItem[], finishing: ReadonlySet<string>): LockItem[] {
+  return locks.filter(
+    (lock) => lock.state === 'HELD' && (!lock.holderExecutionId || !finishing.has(lock.holderExecutionId)),
+  );
+}
+
+/** The execution IDs a plan moves to a terminal status (their locks are released as they finish). */
+export function finishingIds(plan: ReconcilePlan): Set<string> {
+  return new Set(
+    plan.executions.filter((a) => a.kind === 'finalise' || a.kind === 'lost').map((a) => a.record.id),
+  );
+}
+
+/** What the task definition says, as far as an adopted record needs it. */
+export interface TaskDefinitionInfo {
+  taskDefinitionArn?: string;
+  family?: string;
+  cpu?: string;
+  memory?: string;
+  runtimePlatform?: { cpuArchitecture?: string };
+  ephemeralStorage?: { sizeInGiB?: number };
+  containerDefinitions?: Array<{ name?: string; image?: string; command?: string[]; essential?: boolean }>;
+}
+
+function toNumber(...values: Array<string | number | undefined>): number {
+  for (const value of values) {
+    const n = typeof value === 'number' ? value : Number(value);
+    if (value !== undefined && value !== '' && Number.isFinite(n)) return n;
+  }
+  return 0;
+}
+
+function isoOf(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/**
+ * The record of a task that runvoy did not start (origin `adopted`): image, command and size from the
+ * task definition and the task's overrides; who from its tags, or `unknown`.
+ */
+export function adoptedRecord(input: {
+  executionId: string;
+  task: ClusterTask;
+  taskDefinition: TaskDefinitionInfo | undefined;
+  region: string;
+  now: number;
+}): ExecutionRecord {
+  const { task, taskDefinition: def } = input;
+  const containers = def?.containerDefinitions ?? [];
+  const main =
+    containers.find((c) => c.name === 'runner') ??
+    containers.find((c) => c.essential !== false) ??
+    containers[0];
+  const override =
+    task.overrides?.containerOverrides?.find((c) => c.name === main?.name) ??
+    task.overrides?.containerOverrides?.[0];
+  const outcome = taskOutcome(task);
+  const createdAt = isoOf(task.createdAt) ?? new Date(input.now).toISOString();
+  const ephemeral = task.overrides?.ephemeralStorage?.sizeInGiB ?? def?.ephemeralStorage?.sizeInGiB;
+  const record: ExecutionRecord = {
+    id: input.executionId,
+    status: outcome.finished ? outcome.status : outcome.status === 'RUNNING' ? 'RUNNING' : 'STARTING',
+    origin: 'adopted',
+    callerArn: tagValue(task, CALLER_TAG) ?? 'unknown',
+    host: tagValue(task, HOST_TAG) ?? 'unknown',
+    command: override?.command ?? main?.command ?? [],
+    shell: false,
+    image: main?.image ?? 'unknown',
+    taskDefinitionFamily: def?.family,
+    taskDefinitionArn: task.taskDefinitionArn ?? def?.taskDefinitionArn,
+    taskArn: task.taskArn,
+    clusterArn: task.clusterArn,
+    region: input.region,
+    cpu: toNumber(task.overrides?.cpu, task.cpu, def?.cpu),
+    memory: toNumber(task.overrides?.memory, task.memory, def?.memory),
+    arch: def?.runtimePlatform?.cpuArchitecture === 'ARM64' ? 'arm64' : 'x86_64',
+    spot: task.capacityProviderName === 'FARGATE_SPOT',
+    capacityProvider: task.capacityProviderName,
+    ...(ephemeral && ephemeral > 20 ? { ephemeralStorageGiB: ephemeral } : {}),
+    tags: Object.fromEntries(
+      (task.tags ?? [])
+        .filter(
+          (t) => t.key && t.value !== undefined && !t.key.startsWith('aws:') && !t.key.startsWith('runvoy:'),
+        )
+        .map((t) => [t.key as string, t.value as string]),
+    ),
+    envNames: [],
+    secretNames: [],
+    createdAt,
+  };
+  if (outcome.finished) {
+    Object.assign(record, {
+      exitCode: outcome.exitCode,
+      stopCode: outcome.stopCode,
+      stoppedReason: outcome.stoppedReason,
+      containerReason: outcome.containerReason,
+      stoppedAt: outcome.stoppedAt ?? new Date(input.now).toISOString(),
+    });
+  }
+  if (outcome.startedAt) record.startedAt = outcome.startedAt;
+  if (outcome.pullStartedAt) record.pullStartedAt = outcome.pullStartedAt;
+  return Object.fromEntries(
+    Object.entries(record).filter(([, v]) => v !== undefined),
+  ) as unknown as ExecutionRecord;
+}
