@@ -295,6 +295,41 @@ export class Store {
     }
   }
 
+  /** Several executions by ID (BatchGetItem, 100 keys per request, unprocessed keys retried). */
+  async getExecutions(ids: readonly string[]): Promise<Map<string, ExecutionRecord>> {
+    const { BatchGetCommand } = await lib();
+    const found = new Map<string, ExecutionRecord>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Array<Record<string, unknown>> | undefined = unique
+        .slice(i, i + 100)
+        .map((id) => ({ pk: executionPk(id), sk: EXECUTION_SK }));
+      for (let attempt = 0; keys && keys.length > 0 && attempt < 8; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        const out = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) {
+          const record = recordFromItem(item);
+          found.set(record.id, record);
+        }
+        keys = out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined;
+      }
+    }
+    return found;
+  }
+
+  /** Writes the record of a task reconcile adopted, with its audit event; false when it already exists. */
+  async createAdoptedExecution(record: ExecutionRecord, audit: AuditEvent): Promise<boolean> {
+    try {
+      await this.createExecution(record, undefined, audit);
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
   async putAudit(event: AuditEvent): Promise<void> {
     const { PutCommand } = await lib();
     await this.doc.send(new PutCommand({ TableName: this.table, Item: auditItem(event) }));
