@@ -1,0 +1,167 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Task } from '@aws-sdk/client-ecs';
+import type { AwsClients } from '../aws/clients.js';
+import { queryActiveExecutions, queryExecutions } from '../aws/queries.js';
+import { Store } from '../aws/store.js';
+import { describeTasks } from '../aws/tasks.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import { isTerminal, TERMINAL_STATUSES, type ExecutionStatus } from '../core/status.js';
+import { finaliseExecution } from './finalise.js';
+import { requireStack, type StackContext } from './stack-context.js';
+
+export interface ExecutionsContext {
+  clients: AwsClients;
+  store: Store;
+  doc: DynamoDBDocumentClient;
+  stack: StackContext;
+  warn?: (message: string) => void;
+}
+
+export async function executionsContext(
+  clients: AwsClients,
+  stackName: string,
+  warn?: (message: string) => void,
+): Promise<ExecutionsContext> {
+  const stack = await requireStack(clients, stackName);
+  const doc = await clients.documents();
+  return { clients, doc, stack, store: new Store(doc, stack.outputs.tableName), warn };
+}
+
+export interface ListOptions {
+  statuses?: ExecutionStatus[];
+  /** A caller ARN (`me` already resolved). */
+  callerArn?: string;
+  lock?: string;
+  image?: string;
+  since?: Date;
+  limit: number;
+  cursor?: string;
+  /** Refresh the non-terminal rows shown with one DescribeTasks call (default true). */
+  refresh?: boolean;
+}
+
+export interface ListResult {
+  executions: ExecutionRecord[];
+  /** Give it to --cursor for the next page; absent on the last page. */
+  cursor?: string;
+  /** DynamoDB requests made for the page. */
+  requests: number;
+  /** IDs of rows that this call finalised because their task had stopped. */
+  refreshed: string[];
+  index: 'byKind' | 'byUser' | 'active';
+}
+
+/**
+ * Recent executions newest first, from an index (never a Scan): `active` when only non-terminal statuses
+ * are asked for, `byUser` for one caller, otherwise `byKind`, with lock, image and status as filters.
+ */
+export async function listExecutions(ctx: ExecutionsContext, options: ListOptions): Promise<ListResult> {
+  const table = ctx.stack.outputs.tableName;
+  const statuses = options.statuses?.length ? options.statuses : undefined;
+  let page: { items: ExecutionRecord[]; cursor?: string; requests: number };
+  let index: ListResult['index'];
+  if (statuses && statuses.every((s) => !isTerminal(s))) {
+    // The sparse `active` index holds exactly the unfinished runs: few, so read them all and filter here.
+    index = 'active';
+    const all = await queryActiveExecutions(ctx.doc, table);
+    const items = all
+      .filter((r) => statuses.includes(r.status))
+      .filter((r) => options.callerArn === undefined || r.callerArn === options.callerArn)
+      .filter((r) => options.lock === undefined || r.lockName === options.lock)
+      .filter((r) => options.image === undefined || r.image === options.image)
+      .filter((r) => options.since === undefined || r.createdAt >= options.since.toISOString())
+      .sort((a, b) =>
+        a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
+      );
+    page = { items: items.slice(0, options.limit), requests: 1 };
+  } else {
+    index = options.callerArn === undefined ? 'byKind' : 'byUser';
+    page = await queryExecutions(ctx.doc, table, {
+      callerArn: options.callerArn,
+      since: options.since,
+      limit: options.limit,
+      cursor: options.cursor,
+      filter: listFilter(options.lock, options.image, statuses),
+    });
+  }
+  const refreshed =
+    options.refresh === false ? { records: page.items, finalised: [] } : await refreshRows(ctx, page.items);
+  return {
+    executions: refreshed.records,
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+    requests: page.requests,
+    refreshed: refreshed.finalised,
+    index,
+  };
+}
+
+/** The FilterExpression for --lock, --image and --status (applied by DynamoDB after the indexed read). */
+export function listFilter(
+  lock: string | undefined,
+  image: string | undefined,
+  statuses: ExecutionStatus[] | undefined,
+): { expression: string; names: Record<string, string>; values: Record<string, unknown> } | undefined {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (lock !== undefined) {
+    parts.push('#lockName = :lock');
+    names['#lockName'] = 'lockName';
+    values[':lock'] = lock;
+  }
+  if (image !== undefined) {
+    parts.push('#image = :image');
+    names['#image'] = 'image';
+    values[':image'] = image;
+  }
+  if (statuses?.length) {
+    names['#status'] = 'status';
+    statuses.forEach((s, i) => (values[`:status${i}`] = s));
+    parts.push(`#status IN (${statuses.map((_, i) => `:status${i}`).join(', ')})`);
+  }
+  return parts.length ? { expression: parts.join(' AND '), names, values } : undefined;
+}
+
+/**
+ * Brings the non-terminal rows up to date with one DescribeTasks call per cluster (at most 100 tasks a
+ * call): rows whose task has stopped are finalised, as reconcile would. Other rows are shown as read.
+ */
+export async function refreshRows(
+  ctx: ExecutionsContext,
+  records: ExecutionRecord[],
+): Promise<{ records: ExecutionRecord[]; finalised: string[] }> {
+  const open = records.filter((r) => !isTerminal(r.status) && r.taskArn);
+  if (open.length === 0) return { records, finalised: [] };
+  const byCluster = new Map<string, ExecutionRecord[]>();
+  for (const record of open) {
+    const cluster = record.clusterArn ?? ctx.stack.outputs.clusterName;
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), record]);
+  }
+  const tasks = new Map<string, Task>();
+  for (const [cluster, rows] of byCluster) {
+    for (const task of await describeTasks(
+      ctx.clients,
+      cluster,
+      rows.map((r) => r.taskArn as string),
+    )) {
+      if (task.taskArn) tasks.set(task.taskArn, task);
+    }
+  }
+  const updated = new Map<string, ExecutionRecord>();
+  for (const record of open) {
+    const task = tasks.get(record.taskArn as string);
+    if (task?.lastStatus !== 'STOPPED') continue;
+    const done = await finaliseExecution(
+      { clients: ctx.clients, store: ctx.store, warn: ctx.warn },
+      record,
+      task,
+    );
+    updated.set(record.id, done.record);
+  }
+  return {
+    records: records.map((r) => updated.get(r.id) ?? r),
+    finalised: [...updated.keys()],
+  };
+}
+
+export const ALL_STATUSES_HINT = `one or more of ${['PENDING', 'STARTING', 'RUNNING', ...TERMINAL_STATUSES].join(', ')}, comma-separated`;

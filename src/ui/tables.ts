@@ -1,0 +1,102 @@
+import Table from 'cli-table3';
+import { formatDuration } from '../core/duration.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import { isTerminal } from '../core/status.js';
+import { quoteArgv } from '../core/shell-quote.js';
+import type { AuditRow } from '../services/audit.js';
+import type { ReconcileReport } from '../services/reconcile.js';
+
+/** Table rendering for list, reconcile and audit: boxed in a terminal, plain columns in a pipe. */
+export interface TableStyle {
+  /** Boxes and colour (a TTY); otherwise space-separated columns that `grep` and `awk` can read. */
+  boxed: boolean;
+  width?: number;
+}
+
+export function renderTable(header: string[], rows: string[][], style: TableStyle): string {
+  if (!style.boxed) {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    return [header, ...rows]
+      .map((row) =>
+        row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n');
+  }
+  const table = new Table({ head: header, style: { head: [], border: [] }, wordWrap: false });
+  table.push(...rows);
+  return table.toString();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** How long a run took, or has been running. */
+export function elapsed(record: ExecutionRecord, now: number): string {
+  const start = Date.parse(record.startedAt ?? record.createdAt);
+  // A finished run without a stop time (ECS did not say) has no duration to show.
+  if (!record.stoppedAt && isTerminal(record.status)) return '-';
+  const end = record.stoppedAt ? Date.parse(record.stoppedAt) : now;
+  return Number.isNaN(start) || Number.isNaN(end) ? '-' : formatDuration(end - start);
+}
+
+function shortWho(arn: string): string {
+  // arn:aws:sts::123456789012:assumed-role/Role/session -> Role/session
+  const resource = arn.split(':').slice(5).join(':');
+  return resource.replace(/^(user|assumed-role|role)\//, '') || arn;
+}
+
+export function cost(record: Pick<ExecutionRecord, 'cost' | 'costStatus'>): string {
+  if (record.cost === undefined) return '-';
+  return `$${record.cost.toFixed(4)}${record.costStatus === 'estimated' ? '~' : ''}`;
+}
+
+export function executionsTable(records: ExecutionRecord[], style: TableStyle, now = Date.now()): string {
+  const header = ['ID', 'STATUS', 'CREATED', 'DURATION', 'WHO', 'LOCK', 'IMAGE', 'COMMAND', 'COST'];
+  const rows = records.map((r) => [
+    r.id,
+    `${r.status}${r.origin === 'adopted' ? '*' : ''}`,
+    r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    elapsed(r, now),
+    truncate(shortWho(r.callerArn), 32),
+    r.lockName ?? '-',
+    truncate(r.image, 40),
+    truncate(quoteArgv(r.command), 40) || '-',
+    cost(r),
+  ]);
+  return renderTable(header, rows, style);
+}
+
+export function reconcileTable(report: ReconcileReport, style: TableStyle): string {
+  const header = ['ACTION', 'EXECUTION', 'LOCK', 'FROM', 'TO', 'DETAIL'];
+  const rows = report.actions.map((a) => [
+    a.action,
+    a.executionId ?? '-',
+    a.lockName ?? '-',
+    a.from ?? '-',
+    a.to ?? '-',
+    truncate(a.detail, 80),
+  ]);
+  return renderTable(header, rows, style);
+}
+
+export function auditTable(rows: AuditRow[], style: TableStyle): string {
+  const header = ['WHEN', 'ACTION', 'WHO', 'HOST', 'EXECUTION', 'LOCK', 'WHAT', 'OUTCOME'];
+  return renderTable(
+    header,
+    rows.map((r) => [
+      r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      r.action,
+      truncate(shortWho(r.who), 32),
+      truncate(r.host, 24),
+      r.executionId ?? '-',
+      r.lockName ?? '-',
+      truncate(r.what, 60),
+      r.outcome ?? '-',
+    ]),
+    style,
+  );
+}
