@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildCostReport,
+  formatAmount,
+  groupKeyOf,
+  NO_LOCK,
+  reportToCsv,
+  reportToRows,
+  type CostLine,
+} from '../../../src/core/cost-report.js';
+
+const ALICE = 'arn:aws:sts::123456789012:assumed-role/dev/alice';
+const BOB = 'arn:aws:sts::123456789012:assumed-role/dev/bob';
+const RANGE = { since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-11-30T00:00:00Z') };
+
+function line(overrides: Partial<CostLine>): CostLine {
+  return {
+    id: 'id',
+    createdAt: '2026-11-10T12:00:00.000Z',
+    callerArn: ALICE,
+    image: 'alpine:3.20',
+    costStatus: 'exact',
+    amount: 0.01,
+    ...overrides,
+  };
+}
+
+const LINES: CostLine[] = [
+  line({ id: 'a1', amount: 0.5, lockName: 'prod' }),
+  line({ id: 'a2', amount: 0.25, costStatus: 'estimated', createdAt: '2026-11-11T01:00:00.000Z' }),
+  line({ id: 'a3', costStatus: 'unavailable', amount: undefined, createdAt: '2026-11-11T02:00:00.000Z' }),
+  line({ id: 'b1', callerArn: BOB, amount: 2, image: 'terraform:1.9', lockName: 'prod' }),
+  line({ id: 'b2', callerArn: BOB, amount: 0.125, createdAt: '2026-10-31T23:59:59.000Z' }),
+];
+
+describe('buildCostReport', () => {
+  it('groups by user, sums known costs, counts unknown ones apart, and totals', () => {
+    const report = buildCostReport(LINES, 'user', RANGE);
+    expect(report.by).toBe('user');
+    expect(report.currency).toBe('USD');
+    expect(report.since).toBe('2026-11-01T00:00:00.000Z');
+    expect(report.groups).toEqual([
+      { key: BOB, executions: 2, amount: 2.125, exact: 2, estimated: 0, unavailable: 0 },
+      { key: ALICE, executions: 3, amount: 0.75, exact: 1, estimated: 1, unavailable: 1 },
+    ]);
+    expect(report.total).toEqual({ executions: 5, amount: 2.875, exact: 3, estimated: 1, unavailable: 1 });
+  });
+
+  it('groups by image and lock, executions without a lock together', () => {
+    expect(buildCostReport(LINES, 'image', RANGE).groups.map((g) => [g.key, g.amount])).toEqual([
+      ['terraform:1.9', 2],
+      ['alpine:3.20', 0.875],
+    ]);
+    expect(buildCostReport(LINES, 'lock', RANGE).groups.map((g) => [g.key, g.executions, g.amount])).toEqual([
+      ['prod', 2, 2.5],
+      [NO_LOCK, 3, 0.375],
+    ]);
+  });
+
+  it('groups by UTC day and month, in time order', () => {
+    expect(buildCostReport(LINES, 'day', RANGE).groups.map((g) => [g.key, g.executions, g.amount])).toEqual([
+      ['2026-10-31', 1, 0.125],
+      ['2026-11-10', 2, 2.5],
+      ['2026-11-11', 2, 0.25],
+    ]);
+    expect(buildCostReport(LINES, 'month', RANGE).groups.map((g) => [g.key, g.amount])).toEqual([
+      ['2026-10', 0.125],
+      ['2026-11', 2.75],
+    ]);
+  });
+
+  it('a group whose costs are all unknown sums to 0 with its unknown count, never a silent zero', () => {
+    const report = buildCostReport([line({ costStatus: 'unavailable', amount: undefined })], 'user', RANGE);
+    expect(report.groups[0]).toMatchObject({ amount: 0, executions: 1, unavailable: 1, exact: 0 });
+    expect(reportToCsv(report).split('\r\n')[1]).toBe(`${ALICE},1,0.000000,0,0,1`);
+  });
+
+  it('an empty range gives no groups and zero totals', () => {
+    const report = buildCostReport([], 'day', RANGE);
+    expect(report.groups).toEqual([]);
+    expect(report.total).toEqual({ executions: 0, amount: 0, exact: 0, estimated: 0, unavailable: 0 });
+  });
+
+  it('ties on cost are ordered by name', () => {
+    const lines = [line({ callerArn: BOB, amount: 1 }), line({ callerArn: ALICE, amount: 1 })];
+    expect(buildCostReport(lines, 'user', RANGE).groups.map((g) => g.key)).toEqual([ALICE, BOB]);
+  });
+
+  it('groupKeyOf', () => {
+    expect(groupKeyOf(line({}), 'month')).toBe('2026-11');
+    expect(groupKeyOf(line({}), 'lock')).toBe(NO_LOCK);
+  });
+});
+
+describe('report output', () => {
+  it('CSV: header named after the grouping, six decimals, a total row, CRLF', () => {
+    const csv = reportToCsv(buildCostReport(LINES, 'user', RANGE));
+    expect(csv).toBe(
+      [
+        'user,executions,cost_usd,exact,estimated,unavailable',
+        `${BOB},2,2.125000,2,0,0`,
+        `${ALICE},3,0.750000,1,1,1`,
+        '(total),5,2.875000,3,1,1',
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('CSV quotes commas and quotes and defuses formulas', () => {
+    const lines = [
+      line({ image: 'repo/app:"x",y', amount: 1 }),
+      line({ image: '=HYPERLINK("x")', amount: 0.5 }),
+    ];
+    const rows = reportToCsv(buildCostReport(lines, 'image', RANGE)).split('\r\n');
+    expect(rows[1]).toBe('"repo/app:""x"",y",1,1.000000,1,0,0');
+    expect(rows[2]).toBe('"=HYPERLINK(""x"")",1,0.500000,1,0,0');
+  });
+
+  it('formatAmount has a thousandth of a cent or finer', () => {
+    expect(formatAmount(0.0082283333)).toBe('0.008228');
+    expect(formatAmount(2)).toBe('2.000000');
+  });
+
+  it('table rows: header, groups, total', () => {
+    const rows = reportToRows(buildCostReport(LINES, 'user', RANGE));
+    expect(rows[0]).toEqual(['USER', 'RUNS', 'COST', 'ESTIMATED', 'UNKNOWN']);
+    expect(rows[2]).toEqual([ALICE, '3', '$0.7500', '1', '1']);
+    expect(rows.at(-1)).toEqual(['TOTAL', '5', '$2.8750', '1', '1']);
+  });
+});
