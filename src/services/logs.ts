@@ -1,0 +1,318 @@
+import type { Task } from '@aws-sdk/client-ecs';
+import type { AwsClients } from '../aws/clients.js';
+import { filterLogEventsPage, isTransient, logGroupArnFor, type LogLine } from '../aws/logs.js';
+import type { Store } from '../aws/store.js';
+import { describeTask } from '../aws/tasks.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import { logStreamName } from '../core/run-plan.js';
+import { isTerminal } from '../core/status.js';
+import { finaliseExecution, type Finalised } from './finalise.js';
+import type { StackContext } from './stack-context.js';
+import { backoff, DEFAULT_TIMING, tailStream, type TailNotice, type TailTiming } from './tail.js';
+
+export type LogFormat = 'text' | 'json' | 'csv';
+
+export interface LogsQuery {
+  follow: boolean;
+  since?: number;
+  until?: number;
+  /** A CloudWatch Logs filter pattern, applied by FilterLogEvents. */
+  filter?: string;
+  /** A regular expression applied here, line by line. */
+  grep?: RegExp;
+  tail?: number;
+}
+
+export interface LogsSource {
+  clients: AwsClients;
+  stack: StackContext;
+  record: ExecutionRecord;
+}
+
+/** Where an execution's lines are: from its own record, so it works long after ECS forgot the task. */
+export function streamOf(record: ExecutionRecord): string | undefined {
+  return record.taskArn ? logStreamName(record.taskArn) : undefined;
+}
+
+/**
+ * The lines of an execution, page by page, in order, each once: GetLogEvents through the tail engine,
+ * or FilterLogEvents when a server-side filter is given; then the client-side --grep. Nothing is kept
+ * beyond one page (and `--tail N` lines when tailing a filtered log).
+ */
+export async function* readExecutionLogs(
+  source: LogsSource,
+  query: LogsQuery,
+  options: {
+    isStopped?: () => boolean | Promise<boolean>;
+    signal?: AbortSignal;
+    onNotice?: (notice: TailNotice) => void;
+    timing?: Partial<TailTiming>;
+  } = {},
+): AsyncGenerator<LogLine[]> {
+  const stream = streamOf(source.record);
+  if (!stream) return;
+  const logs = await source.clients.logs();
+  const { stack } = source;
+  const grep = query.grep;
+  const keep = grep ? (line: LogLine) => grep.test(line.message) : undefined;
+
+  if (query.filter !== undefined || (grep && query.tail !== undefined)) {
+    // Filtered and tailed: the last N matches cannot be read backwards, so keep a ring of N.
+    const pages = filterStream(logs, stack.outputs.logGroupName, stream, query, options);
+    if (query.tail === undefined) {
+      for await (const page of pages) {
+        const lines = keep ? page.filter(keep) : page;
+        if (lines.length > 0) yield lines;
+      }
+      return;
+    }
+    // The stream yields an empty page when it has caught up with what is there now.
+    const ring: LogLine[] = [];
+    let caughtUp = false;
+    for await (const page of pages) {
+      if (caughtUp) {
+        const lines = keep ? page.filter(keep) : page;
+        if (lines.length > 0) yield lines;
+        continue;
+      }
+      if (page.length === 0) {
+        caughtUp = true;
+        if (ring.length > 0) yield ring.splice(0);
+        continue;
+      }
+      for (const line of page) {
+        if (keep && !keep(line)) continue;
+        ring.push(line);
+        if (ring.length > query.tail) ring.shift();
+      }
+    }
+    if (ring.length > 0) yield ring.splice(0);
+    return;
+  }
+
+  const pages = tailStream(
+    {
+      logs,
+      logGroupName: stack.outputs.logGroupName,
+      logStreamName: stream,
+      logGroupArn: logGroupArnFor(stack.region, stack.identity.account, stack.outputs.logGroupName),
+    },
+    {
+      follow: query.follow,
+      startTime: query.since,
+      endTime: query.until,
+      tail: grep ? undefined : query.tail,
+      isStopped: options.isStopped,
+      signal: options.signal,
+      onNotice: options.onNotice,
+      timing: options.timing,
+    },
+  );
+  for await (const page of pages) {
+    const lines = keep ? page.filter(keep) : page;
+    if (lines.length > 0) yield lines;
+  }
+}
+
+/**
+ * FilterLogEvents over the run's stream. Following, it polls again from the newest timestamp seen and
+ * skips the events of that millisecond it already gave (by event ID): FilterLogEvents has no forward
+ * token that outlives the end of the results.
+ */
+async function* filterStream(
+  logs: Awaited<ReturnType<AwsClients['logs']>>,
+  logGroupName: string,
+  logStreamName: string,
+  query: LogsQuery,
+  options: {
+    isStopped?: () => boolean | Promise<boolean>;
+    signal?: AbortSignal;
+    onNotice?: (notice: TailNotice) => void;
+    timing?: Partial<TailTiming>;
+  },
+): AsyncGenerator<LogLine[]> {
+  const timing = { ...DEFAULT_TIMING, ...options.timing };
+  const { signal } = options;
+  let since = query.since;
+  let lastTimestamp = -Infinity;
+  let seenAtLast = new Set<string>();
+  let caughtUp = false;
+  let failures = 0;
+  let idle = 0;
+  let draining = false;
+  while (!signal?.aborted) {
+    let nextToken: string | undefined;
+    let got = 0;
+    for (;;) {
+      let page;
+      try {
+        page = await filterLogEventsPage(logs, {
+          logGroupName,
+          logStreamName,
+          filterPattern: query.filter,
+          startTime: since,
+          endTime: query.until,
+          nextToken,
+          signal,
+        });
+        failures = 0;
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') break;
+        if (signal?.aborted) return;
+        if (!isTransient(error) || ++failures > timing.maxFailures) throw error;
+        const delayMs = backoff(failures, timing);
+        options.onNotice?.({
+          kind: 'retry',
+          error: (error as Error).message,
+          throttled: false,
+          attempt: failures,
+          delayMs,
+        });
+        await sleep(delayMs, signal);
+        continue;
+      }
+      const fresh: LogLine[] = [];
+      for (const event of page.events) {
+        if (event.timestamp === lastTimestamp && event.eventId && seenAtLast.has(event.eventId)) continue;
+        if (event.timestamp > lastTimestamp) {
+          lastTimestamp = event.timestamp;
+          seenAtLast = new Set();
+        }
+        if (event.timestamp === lastTimestamp && event.eventId) seenAtLast.add(event.eventId);
+        fresh.push({
+          timestamp: event.timestamp,
+          ingestionTime: event.ingestionTime,
+          message: event.message,
+        });
+      }
+      got += fresh.length;
+      if (fresh.length > 0) yield fresh;
+      if (!page.nextToken || page.nextToken === nextToken) break;
+      nextToken = page.nextToken;
+    }
+    if (!query.follow || draining) return;
+    if (!caughtUp) {
+      caughtUp = true;
+      yield [];
+    }
+    if (Number.isFinite(lastTimestamp)) since = lastTimestamp;
+    if (got > 0) idle = 0;
+    if (await options.isStopped?.()) {
+      draining = true;
+      await sleep(timing.drainGraceMs, signal);
+      continue;
+    }
+    idle++;
+    await sleep(Math.min(timing.maxPollMs, timing.minPollMs * 2 ** Math.max(0, idle - 1)), signal);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/** One line of output in the chosen format, with its newline. */
+export function formatLine(line: LogLine, format: LogFormat, timestamps: boolean): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify({
+        type: 'log',
+        timestamp: new Date(line.timestamp).toISOString(),
+        ...(line.ingestionTime === undefined
+          ? {}
+          : { ingestionTime: new Date(line.ingestionTime).toISOString() }),
+        message: line.message,
+      })}\n`;
+    case 'csv':
+      return `${new Date(line.timestamp).toISOString()},${csvField(line.message)}\n`;
+    default:
+      return timestamps ? `${new Date(line.timestamp).toISOString()} ${line.message}\n` : `${line.message}\n`;
+  }
+}
+
+export const CSV_HEADER = 'timestamp,message\n';
+
+/** RFC 4180: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** A page of lines as one string, so that a page costs one write. */
+export function formatPage(lines: readonly LogLine[], format: LogFormat, timestamps: boolean): string {
+  let out = '';
+  for (const line of lines) out += formatLine(line, format, timestamps);
+  return out;
+}
+
+export interface TaskWatch {
+  /** True once the task has stopped (or ECS no longer knows it, or the record is terminal). */
+  isStopped(): Promise<boolean>;
+  /** The record as last seen, finalised when the task stopped. */
+  current(): ExecutionRecord;
+  finalised(): Finalised | undefined;
+}
+
+/**
+ * Watches the task of a followed execution, at most once per `everyMs`: tells the tail engine when to
+ * drain and end, and finalises the record when the task stops (conditional, so racing `run` or
+ * `reconcile` is harmless).
+ */
+export function watchTask(
+  deps: { clients: AwsClients; store: Store; stack: StackContext },
+  record: ExecutionRecord,
+  options: { everyMs?: number; onChange?: (record: ExecutionRecord) => void; now?: () => number } = {},
+): TaskWatch {
+  const now = options.now ?? Date.now;
+  const everyMs = options.everyMs ?? 2000;
+  let current = record;
+  let done = isTerminal(record.status) || !record.taskArn;
+  let finalised: Finalised | undefined;
+  let lastCheck = -Infinity;
+  let inFlight: Promise<boolean> | undefined;
+
+  const check = async (): Promise<boolean> => {
+    const task: Task | undefined = await describeTask(
+      deps.clients,
+      current.clusterArn ?? deps.stack.outputs.clusterName,
+      current.taskArn as string,
+    );
+    if (!task) {
+      done = true;
+      return true;
+    }
+    if (task.lastStatus === 'STOPPED') {
+      finalised = await finaliseExecution({ clients: deps.clients, store: deps.store }, current, task);
+      current = finalised.record;
+      options.onChange?.(current);
+      done = true;
+      return true;
+    }
+    if (task.lastStatus === 'RUNNING' && current.status !== 'RUNNING') {
+      current = { ...current, status: 'RUNNING' };
+      options.onChange?.(current);
+    }
+    return false;
+  };
+
+  return {
+    isStopped: async () => {
+      if (done) return true;
+      if (inFlight) return inFlight;
+      if (now() - lastCheck < everyMs) return false;
+      lastCheck = now();
+      inFlight = check().finally(() => (inFlight = undefined));
+      return inFlight;
+    },
+    current: () => current,
+    finalised: () => finalised,
+  };
+}

@@ -1,0 +1,51 @@
+import type { LogLine } from '../aws/logs.js';
+import { formatDuration } from '../core/duration.js';
+import type { ExecutionRecord } from '../core/execution.js';
+
+/** The final line for a record: status, exit code, duration and cost. */
+export function recordSummary(record: ExecutionRecord): string {
+  const start = record.startedAt ?? record.createdAt;
+  const duration = record.stoppedAt
+    ? ` in ${formatDuration(Date.parse(record.stoppedAt) - Date.parse(start))}`
+    : '';
+  const exit = record.exitCode === null || record.exitCode === undefined ? '' : ` exit ${record.exitCode}`;
+  const cost =
+    record.costStatus === undefined
+      ? ''
+      : record.costStatus === 'unavailable'
+        ? `, cost unavailable (${record.costReason ?? 'unknown'})`
+        : `, cost $${(record.cost ?? 0).toFixed(4)} (${record.costStatus})`;
+  return `${record.status}${exit}${duration}${cost}`;
+}
+
+/** Log lines as plain text, one per line, exactly as the program wrote them. */
+export function textLogLines(lines: readonly LogLine[]): string {
+  let out = '';
+  for (const line of lines) out += `${line.message}\n`;
+  return out;
+}
+
+/** Log lines as NDJSON events of an execution. */
+export function jsonLogLines(id: string, lines: readonly LogLine[]): string {
+  let out = '';
+  for (const line of lines) {
+    out += `${JSON.stringify({ type: 'log', id, timestamp: new Date(line.timestamp).toISOString(), message: line.message })}\n`;
+  }
+  return out;
+}
+
+/** Writes to stdout and waits when it is full, so that a fast log never piles up in memory. */
+export async function writeOut(text: string): Promise<void> {
+  if (text === '' || process.stdout.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      process.stdout.off('error', done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    process.stdout.once('close', done);
+    process.stdout.once('error', done);
+  });
+}
