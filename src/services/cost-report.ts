@@ -13,6 +13,8 @@ export interface ExecutionRange {
   until?: Date;
   /** Only this caller's executions (byUser index); otherwise everyone's (byKind index). */
   callerArn?: string;
+  /** Items per Query page (default 500). */
+  pageSize?: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function executionsInRange(
       since: range.since,
       until: range.until,
       callerArn: range.callerArn,
-      limit: PAGE,
+      limit: range.pageSize ?? PAGE,
       cursor,
       ascending: true,
     });
