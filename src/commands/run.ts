@@ -8,6 +8,9 @@ import { exitCodeForOutcome } from '../core/task-result.js';
 import type { ResolvedSetting } from '../core/settings.js';
 import type { RunPlan } from '../services/run-plan.js';
 import type { Finalised } from '../services/finalise.js';
+import type { LogLine } from '../aws/logs.js';
+import type { killExecutionTask as killExecutionTaskType } from '../services/run.js';
+import { jsonLogLines, textLogLines, writeOut } from '../ui/log-lines.js';
 
 type RunFlags = Interfaces.InferredFlags<typeof Run.flags>;
 
@@ -97,7 +100,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       return planRun(request, stack);
     }
     const store = new Store(await clients.documents(), stack.outputs.tableName);
-    const { startExecution, watchExecution } = await import('../services/run.js');
+    const { startExecution, attachExecution } = await import('../services/run.js');
     const { plainRunReporter, jsonRunReporter, summaryLine, detachLines } =
       await import('../ui/run-lines.js');
     const reporter = this.jsonEnabled()
@@ -121,20 +124,69 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       detachController.abort();
     };
     process.on('SIGINT', onSigint);
+    const live =
+      !this.jsonEnabled() && Boolean(process.stdout.isTTY && process.stdin.isTTY)
+        ? await this.startView(record, detachController, { clients, store, stack })
+        : undefined;
+    const watchReporter = live
+      ? {
+          ...reporter,
+          status: (r: ExecutionRecord) => live.status(r),
+          warn: (message: string) => live.notice(`Warning: ${message}`),
+        }
+      : reporter;
+    const onLines = live
+      ? (lines: LogLine[]) => live.lines(lines)
+      : this.jsonEnabled()
+        ? (lines: LogLine[]) => writeOut(jsonLogLines(record.id, lines))
+        : (lines: LogLine[]) => writeOut(textLogLines(lines));
     try {
-      const watched = await watchExecution(deps, record, { detachSignal: detachController.signal });
+      const watched = await attachExecution({ ...deps, reporter: watchReporter }, record, {
+        detachSignal: detachController.signal,
+        onLines,
+      });
       if (watched.kind === 'detached') {
+        await live?.close();
         this.note(detachLines(watched.record, stackFlag).join('\n'));
         this.exitStatus = ExitCode.Interrupted;
         return { detached: true, execution: watched.record };
       }
+      if (live) {
+        await live.finish(summaryLine(watched.finalised));
+        return this.finished(watched.finalised, () => undefined);
+      }
       return this.finished(watched.finalised, summaryLine);
+    } catch (error) {
+      await live?.close();
+      throw error;
     } finally {
       process.off('SIGINT', onSigint);
     }
   }
 
-  private finished(finalised: Finalised, summary: (f: Finalised) => string): RunResult {
+  /** The Ink live view on the terminal: d/Ctrl-C detach, k kill (after y), t timestamps. */
+  private async startView(
+    record: ExecutionRecord,
+    detachController: AbortController,
+    deps: Parameters<typeof killExecutionTaskType>[0],
+  ) {
+    const [{ startLiveView }, { killExecutionTask }] = await Promise.all([
+      import('../ui/live-view.js'),
+      import('../services/run.js'),
+    ]);
+    const view = startLiveView({
+      record,
+      onDetach: () => detachController.abort(),
+      onKill: () => {
+        killExecutionTask(deps, record).catch((error: Error) =>
+          view.notice(`Could not stop the task: ${error.message}`),
+        );
+      },
+    });
+    return view;
+  }
+
+  private finished(finalised: Finalised, summary: (f: Finalised) => string | undefined): RunResult {
     this.exitStatus = exitCodeForOutcome(
       finalised.record.status === finalised.outcome.status
         ? finalised.outcome
@@ -143,7 +195,8 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
             exitCode: finalised.record.exitCode ?? null,
           },
     );
-    this.note(summary(finalised));
+    const line = summary(finalised);
+    if (line !== undefined) this.note(line);
     return {
       detached: false,
       execution: finalised.record,

@@ -13,9 +13,11 @@ import { buildContainerOverrides, startedByFor } from '../core/run-plan.js';
 import { previousStatusesOf } from '../core/status.js';
 import { taskOutcome } from '../core/task-result.js';
 import { buildTaskDefinition, taskDefinitionFamily, type TaskDefSpec } from '../core/taskdef.js';
-import { failBeforeStart, finaliseExecution, type Finalised } from './finalise.js';
+import { failBeforeStart, finaliseExecution, KILL_REASON_PREFIX, type Finalised } from './finalise.js';
 import { ATTACHED_LEASE_MS, DETACHED_LEASE_MS, HEARTBEAT_MS, createWithLock } from './lock-service.js';
 import type { StackContext } from './stack-context.js';
+import type { LogLine } from '../aws/logs.js';
+import type { TailNotice, TailTiming } from './tail.js';
 
 export interface RunReporter {
   waitingForLock(lock: LockItem, remainingMs: number): void;
@@ -289,4 +291,86 @@ export async function detach(deps: RunDeps, record: ExecutionRecord): Promise<Ex
     await deps.store.extendLease(record.lockName, record.id, record.fence, until);
   }
   return (await deps.store.updateExecution(record.id, [record.status], { detached: true })) ?? record;
+}
+
+/**
+ * Stops an execution's task for the user at the keyboard. The reason names them, so that whoever
+ * finalises the run (the watch loop, `logs --follow`, reconcile) records it as STOPPED (exit 130).
+ */
+export async function killExecutionTask(
+  deps: { clients: AwsClients; store: Store; stack: StackContext; now?: () => number },
+  record: ExecutionRecord,
+): Promise<void> {
+  if (!record.taskArn) return;
+  const now = deps.now ?? Date.now;
+  const by = deps.stack.identity.arn;
+  await stopTask(
+    deps.clients,
+    record.clusterArn ?? deps.stack.outputs.clusterName,
+    record.taskArn,
+    `${KILL_REASON_PREFIX} ${by}`,
+  );
+  await deps.store.updateExecution(record.id, ['PENDING', 'STARTING', 'RUNNING'], {
+    killedBy: by,
+    killedAt: new Date(now()).toISOString(),
+  });
+}
+
+export interface AttachOptions extends WatchOptions {
+  /** Receives the run's log lines, page by page, in order, each once. */
+  onLines(lines: LogLine[]): void | Promise<void>;
+  onNotice?: (notice: TailNotice) => void;
+  tailTiming?: Partial<TailTiming>;
+}
+
+/**
+ * An attached run: watches the task (watchExecution) and streams its log at the same time. When the task
+ * stops the log is drained once more before this returns, so the summary comes after the last line.
+ * A log that cannot be read (no permission, say) is a warning, never the end of the run.
+ */
+export async function attachExecution(
+  deps: RunDeps,
+  record: ExecutionRecord,
+  options: AttachOptions,
+): Promise<WatchResult> {
+  const { readExecutionLogs } = await import('./logs.js');
+  let stopped = false;
+  const tailAbort = new AbortController();
+  const abortTail = () => tailAbort.abort();
+  options.detachSignal.addEventListener('abort', abortTail);
+  const tailing = (async () => {
+    try {
+      for await (const page of readExecutionLogs(
+        { clients: deps.clients, stack: deps.stack, record },
+        { follow: true },
+        {
+          isStopped: () => stopped,
+          signal: tailAbort.signal,
+          onNotice: options.onNotice,
+          timing: options.tailTiming,
+        },
+      )) {
+        await options.onLines(page);
+      }
+    } catch (error) {
+      if (!tailAbort.signal.aborted) {
+        deps.reporter.warn(
+          `The log stopped streaming (${(error as Error).message}); read it with \`runvoy logs ${record.id}\`.`,
+        );
+      }
+    }
+  })();
+  try {
+    const result = await watchExecution(deps, record, options);
+    if (result.kind === 'finished') stopped = true;
+    else tailAbort.abort();
+    await tailing;
+    return result;
+  } catch (error) {
+    tailAbort.abort();
+    await tailing;
+    throw error;
+  } finally {
+    options.detachSignal.removeEventListener('abort', abortTail);
+  }
 }
