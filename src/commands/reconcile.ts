@@ -27,7 +27,8 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
     const { flags } = await this.parse(Reconcile);
     let graceMs = DEFAULT_LOST_GRACE_MS;
     if (flags.grace !== undefined) {
-      const parsed = parseDuration(flags.grace);
+      // parseDuration refuses zero; a grace of 0 (mark LOST at once) is a valid choice here.
+      const parsed = /^0+[smhd]?$/i.test(flags.grace.trim()) ? 0 : parseDuration(flags.grace);
       if (parsed === undefined)
         throw validationError([{ field: '--grace', value: flags.grace, allowed: DURATION_SYNTAX }]);
       graceMs = parsed;

@@ -112,7 +112,7 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
   });
 
   const report: ReconcileReport = {
-    dryRun: options.dryRun,
+    dryRun: Boolean(options.dryRun),
     counts: {
       active: active.length,
       finalised: 0,
