@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../src/aws/store.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
+import { newExecutionId } from '../../../src/core/ids.js';
 import { ExitCode, RunvoyError } from '../../../src/core/errors.js';
 import { PRICE_TABLE } from '../../../src/core/price-table.js';
 import type { RunRequest } from '../../../src/core/run-request.js';
@@ -28,7 +29,6 @@ const ARM = { vcpu: 0.03238, gb: 0.00356 };
 let session: StackSession;
 let stack: StackContext;
 let store: Store;
-let seq = 0;
 
 beforeEach(async () => {
   session = await openSession();
@@ -48,9 +48,8 @@ function finished(
   overrides: Partial<ExecutionRecord> = {},
 ): ExecutionRecord {
   const created = Date.parse(createdAt);
-  seq++;
   return {
-    id: `01JD3K5Q8ZR7W2XG4M6N9P${String(seq).padStart(4, '0')}`,
+    id: newExecutionId(),
     status: 'SUCCEEDED',
     origin: 'cli',
     callerArn: ALICE,
