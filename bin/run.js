@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --` stops Node 20 from reading options after the script name: it would take `run --env-file`
+// as its own flag (nodejs/node#54232) and load that file into runvoy's environment.
 // `runvoy --version` is answered without loading oclif: it is what scripts and shells call most.
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {

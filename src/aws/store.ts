@@ -100,7 +100,12 @@ export class Store {
         error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, unknown> }> }
       ).CancellationReasons;
       const lockReason = reasons?.[items.length - 1];
-      if (lock && lockReason?.Code === 'ConditionalCheckFailed') {
+      // ConditionalCheckFailed: the lock changed since it was read. TransactionConflict: another
+      // transaction was writing it at that moment (not retried by the SDK). Either way, decide again.
+      if (
+        lock &&
+        (lockReason?.Code === 'ConditionalCheckFailed' || lockReason?.Code === 'TransactionConflict')
+      ) {
         const { unmarshall } = await import('@aws-sdk/util-dynamodb');
         const current = lockReason.Item ? lockFromItem(unmarshall(lockReason.Item as never)) : undefined;
         throw new TransactionConflict(current);

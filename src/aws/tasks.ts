@@ -182,7 +182,9 @@ export async function tasksStartedBy(
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
-    const out = await ecs.send(new ListTasksCommand({ cluster, startedBy, nextToken }));
+    const out = await ecs.send(
+      new ListTasksCommand({ cluster, startedBy, desiredStatus: 'RUNNING', nextToken }),
+    );
     arns.push(...(out.taskArns ?? []));
     nextToken = out.nextToken;
   } while (nextToken);

@@ -109,26 +109,27 @@ export function parseRunRequest(input: RunInput): RunRequest {
   const archIssue = validateArch(arch, input.arch.field);
   if (archIssue) issues.push(archIssue);
 
-  const env: EnvVar[] = [];
+  // A later --env-file overrides an earlier one, and --env overrides them all, as with docker run.
+  const byName = new Map<string, EnvVar>();
+  const put = (variable: EnvVar) => {
+    byName.delete(variable.name);
+    byName.set(variable.name, variable);
+  };
   for (const file of input.envFiles) {
     const parsed = parseEnvFile(file.content, file.path);
     issues.push(...parsed.issues);
-    env.push(...parsed.vars);
+    parsed.vars.forEach(put);
   }
   for (const pair of input.env) {
     const parsed = take(parseEnvPair(pair));
-    if (parsed) {
-      const existing = env.findIndex((e) => e.name === parsed.name);
-      // --env overrides the same name from --env-file, as with docker run.
-      if (existing >= 0) env.splice(existing, 1);
-      env.push(parsed);
-    }
+    if (parsed) put(parsed);
   }
+  const env = [...byName.values()];
   const secrets = input.secrets
     .map((s) => take(parseSecret(s)))
     .filter((s): s is SecretRef => s !== undefined);
   const dupes = validateUniqueNames(
-    [...dedupe(env.map((e) => e.name)), ...secrets.map((s) => s.name)],
+    [...env.map((e) => e.name), ...secrets.map((s) => s.name)],
     '--env, --env-file and --secret',
   );
   if (dupes) issues.push(dupes);
@@ -147,7 +148,7 @@ export function parseRunRequest(input: RunInput): RunRequest {
   if (input.lockWait !== undefined) {
     if (input.lock === undefined) {
       issues.push({ field: '--lock-wait', value: input.lockWait, allowed: 'only together with --lock' });
-    } else if (input.lockWait !== '0') {
+    } else if (!/^0+(\.0+)?[smhd]?$/.test(input.lockWait.trim())) {
       const issue = validateDuration(input.lockWait, '--lock-wait');
       if (issue) issues.push(issue);
       else lockWaitMs = parseDuration(input.lockWait) ?? 0;
@@ -217,8 +218,4 @@ function toInt(setting: Sourced<string | number>, issues: ValidationIssue[]): nu
   const n = parseIntStrict(setting.value);
   if (n === undefined) issues.push({ field: setting.field, value: setting.value, allowed: 'a whole number' });
   return n;
-}
-
-function dedupe(names: string[]): string[] {
-  return [...new Set(names)];
 }

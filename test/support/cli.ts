@@ -43,7 +43,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     string
   >;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // `--` as in bin/run.js's shebang: Node 20 would otherwise read `--env-file` after the script name.
+    const child = spawn(process.execPath, ['--', BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

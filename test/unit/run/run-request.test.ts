@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError, type ValidationIssue } from '../../../src/core/errors.js';
+import { EXECUTION_ID_LENGTH } from '../../../src/core/ids.js';
+import { buildContainerOverrides } from '../../../src/core/run-plan.js';
+import { OVERRIDES_MAX_CHARS, overridesSize } from '../../../src/core/run-options.js';
+import { parseRunRequest, type RunInput } from '../../../src/core/run-request.js';
+
+function input(overrides: Partial<RunInput> = {}): RunInput {
+  return {
+    image: { value: 'public.ecr.aws/docker/library/alpine:3.20', field: '--image' },
+    command: ['echo', 'hello'],
+    shell: false,
+    cpu: { value: 256, field: 'config cpu' },
+    memory: { value: undefined, field: 'config memory' },
+    memoryDefaulted: true,
+    arch: { value: undefined, field: 'config arch' },
+    spot: false,
+    env: [],
+    envFiles: [],
+    secrets: [],
+    tags: [],
+    timeout: { value: undefined, field: 'config timeout' },
+    detach: false,
+    ...overrides,
+  };
+}
+
+function issuesOf(run: () => unknown): ValidationIssue[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    return ((error as UsageError).data?.issues ?? []) as ValidationIssue[];
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('parseRunRequest: environment from --env-file and --env', () => {
+  it('lets --env override the same name from --env-file, keeping one entry', () => {
+    const request = parseRunRequest(
+      input({
+        envFiles: [{ path: '.env', content: 'FOO=from-file\nBAR=kept\n' }],
+        env: ['FOO=from-flag'],
+      }),
+    );
+    expect(request.env).toEqual([
+      { name: 'BAR', value: 'kept' },
+      { name: 'FOO', value: 'from-flag' },
+    ]);
+  });
+
+  it('keeps the last of a repeated --env, as docker run does', () => {
+    const request = parseRunRequest(input({ env: ['FOO=1', 'FOO=2'] }));
+    expect(request.env).toEqual([{ name: 'FOO', value: '2' }]);
+  });
+
+  it('reads several files in order', () => {
+    const request = parseRunRequest(
+      input({
+        envFiles: [
+          { path: 'a.env', content: 'A=1' },
+          { path: 'b.env', content: 'export B="two words"' },
+        ],
+      }),
+    );
+    expect(request.env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: 'two words' },
+    ]);
+  });
+
+  // BUG: src/core/run-request.ts (the env-file loop and the `dedupe(...)` in the uniqueness check): a name
+  // set in two --env-file files is neither refused nor resolved: both entries reach the RunTask overrides
+  // (and the record's envNames), e.g. [FOO=1, FOO=3]. Expected: one entry, the later file winning as with
+  // `docker run --env-file a --env-file b` (or an exit 2 naming the name, as for --env vs --secret).
+  it('lets a later --env-file override an earlier one, keeping one entry', () => {
+    const request = parseRunRequest(
+      input({
+        envFiles: [
+          { path: 'a.env', content: 'FOO=1\nBAR=2' },
+          { path: 'b.env', content: 'FOO=3' },
+        ],
+      }),
+    );
+    expect(request.env.filter((e) => e.name === 'FOO')).toEqual([{ name: 'FOO', value: '3' }]);
+  });
+
+  it('reports every bad line of a file with its path and line number, together with other bad values', () => {
+    const issues = issuesOf(() =>
+      parseRunRequest(
+        input({
+          envFiles: [{ path: 'bad.env', content: 'GOOD=1\n1X=y\nnot a line\n' }],
+          env: ['RUNVOY_X=1'],
+        }),
+      ),
+    );
+    expect(issues.map((i) => i.field)).toEqual(['--env-file bad.env:2', '--env-file bad.env:3', '--env']);
+  });
+});
+
+describe('parseRunRequest: one name in one place', () => {
+  it.each([
+    ['--env and --secret', { env: ['DB_PASSWORD=x'], secrets: ['DB_PASSWORD=/prod/db/password'] }],
+    [
+      '--env-file and --secret',
+      {
+        envFiles: [{ path: '.env', content: 'DB_PASSWORD=x' }],
+        secrets: ['DB_PASSWORD=/prod/db/password'],
+      },
+    ],
+    ['--secret twice', { secrets: ['DB_PASSWORD=/prod/a', 'DB_PASSWORD=/prod/b'] }],
+  ])('refuses a name set by %s', (_label, extra) => {
+    const issues = issuesOf(() => parseRunRequest(input(extra as Partial<RunInput>)));
+    expect(issues).toEqual([
+      expect.objectContaining({
+        field: '--env, --env-file and --secret',
+        value: 'DB_PASSWORD',
+        allowed: 'each variable name once',
+      }),
+    ]);
+  });
+
+  it('names every duplicated name once', () => {
+    const issues = issuesOf(() =>
+      parseRunRequest(input({ env: ['A=1', 'B=2'], secrets: ['A=/p/a', 'B=/p/b', 'C=/p/c'] })),
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.value).toBe('A, B');
+  });
+
+  it('keeps secrets apart from the environment: only references, never in env', () => {
+    const request = parseRunRequest(input({ env: ['A=1'], secrets: ['TOKEN=/prod/token'] }));
+    expect(request.env).toEqual([{ name: 'A', value: '1' }]);
+    expect(request.secrets).toEqual([{ name: 'TOKEN', valueFrom: '/prod/token' }]);
+  });
+});
+
+describe('parseRunRequest: --lock-wait', () => {
+  it('defaults to 0 (fail at once), with or without a lock', () => {
+    expect(parseRunRequest(input()).lockWaitMs).toBe(0);
+    expect(parseRunRequest(input({ lock: 'deploy' })).lockWaitMs).toBe(0);
+  });
+
+  it.each([
+    ['0', 0],
+    ['90s', 90_000],
+    ['10m', 600_000],
+    ['1h30m', 5_400_000],
+    ['45', 45_000],
+  ])('reads %s as %i ms', (text, ms) => {
+    expect(parseRunRequest(input({ lock: 'deploy', lockWait: text })).lockWaitMs).toBe(ms);
+  });
+
+  it('is refused without --lock, even as 0', () => {
+    for (const text of ['10m', '0']) {
+      expect(issuesOf(() => parseRunRequest(input({ lockWait: text })))).toEqual([
+        { field: '--lock-wait', value: text, allowed: 'only together with --lock' },
+      ]);
+    }
+  });
+
+  it.each(['10x', '-5m', '', 'soon', '5m later'])('refuses %j, naming the flag', (text) => {
+    const issues = issuesOf(() => parseRunRequest(input({ lock: 'deploy', lockWait: text })));
+    expect(issues).toEqual([expect.objectContaining({ field: '--lock-wait', value: text })]);
+  });
+
+  // BUG: src/core/run-request.ts special-cases the literal "0" and otherwise requires a positive duration
+  // (parseDuration), so "--lock-wait 0s" (or 0m) exits 2 while "--lock-wait 0" means "fail at once".
+  // Expected: 0s is the same as 0.
+  it('reads 0s like 0', () => {
+    expect(parseRunRequest(input({ lock: 'deploy', lockWait: '0s' })).lockWaitMs).toBe(0);
+  });
+
+  it('reports a bad lock name and a bad wait together', () => {
+    const issues = issuesOf(() => parseRunRequest(input({ lock: 'bad//name', lockWait: 'soon' })));
+    expect(issues.map((i) => i.field)).toEqual(['--lock', '--lock-wait']);
+  });
+});
+
+describe('parseRunRequest: sizes and the overrides limit', () => {
+  it('uses the smallest memory for the CPU when memory is set nowhere', () => {
+    expect(parseRunRequest(input({ cpu: { value: 1024, field: '--cpu' } })).memory).toBe(2048);
+  });
+
+  it('names where a bad value came from: the flag, or the config key', () => {
+    expect(
+      issuesOf(() => parseRunRequest(input({ cpu: { value: 300, field: 'config cpu' } })))[0]?.field,
+    ).toBe('config cpu');
+    expect(issuesOf(() => parseRunRequest(input({ cpu: { value: '300', field: '--cpu' } })))[0]?.field).toBe(
+      '--cpu',
+    );
+  });
+
+  /** A command whose worst-case overrides are exactly `size` characters, with or without a lock. */
+  function commandOfSize(size: number, lock?: string): string[] {
+    const base = (arg: string) =>
+      overridesSize(
+        buildContainerOverrides({
+          command: [arg],
+          shell: false,
+          env: [],
+          executionId: 'x'.repeat(EXECUTION_ID_LENGTH),
+          lockName: lock,
+          fence: lock === undefined ? undefined : 999_999_999_999,
+          cpu: 256,
+          memory: 512,
+        }),
+      );
+    return ['a'.repeat(size - base(''))];
+  }
+
+  it('accepts overrides of exactly 8192 characters and refuses one more', () => {
+    expect(() => parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_CHARS) }))).not.toThrow();
+    const issues = issuesOf(() =>
+      parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_CHARS + 1) })),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ field: 'command and --env', value: '8193 characters of RunTask overrides' }),
+    ]);
+  });
+
+  it('counts the lock name and the largest fence the lock could have', () => {
+    const fits = commandOfSize(OVERRIDES_MAX_CHARS);
+    expect(() => parseRunRequest(input({ command: fits }))).not.toThrow();
+    expect(issuesOf(() => parseRunRequest(input({ command: fits, lock: 'deploy' })))[0]?.field).toBe(
+      'command and --env',
+    );
+    expect(() =>
+      parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_CHARS, 'deploy'), lock: 'deploy' })),
+    ).not.toThrow();
+  });
+});
