@@ -152,6 +152,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
         return { detached: true, execution: watched.record };
       }
       if (live) {
+        live.status(watched.finalised.record);
         await live.finish(summaryLine(watched.finalised));
         return this.finished(watched.finalised, () => undefined);
       }
