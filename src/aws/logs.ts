@@ -184,8 +184,18 @@ const THROTTLED = new Set([
   'RequestLimitExceeded',
   'LimitExceededException',
 ]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 const NETWORK =
-  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|socket hang up|network|timeout/i;
+  /\b(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH)\b|socket hang up/;
+/ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|socket hang up|network|timeout/i;
 
 interface ErrorLike {
   name?: string;
@@ -209,7 +219,9 @@ export function isTransient(error: unknown): boolean {
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && (status >= 500 || status === 429)) return true;
   if (e.name === 'TimeoutError' || e.name === 'RequestTimeout') return true;
-  return NETWORK.test(`${e.code ?? ''} ${e.name ?? ''} ${e.message ?? ''}`);
+  if (NETWORK_CODES.has(e.code ?? '')) return true;
+  // Without an HTTP status the request never got an answer: a broken connection.
+  return status === undefined && NETWORK.test(e.message ?? '');
 }
 
 export function isThrottle(error: unknown): boolean {

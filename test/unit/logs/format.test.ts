@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { isMissingStream, isThrottle, isTransient, logGroupArnFor } from '../../../src/aws/logs.js';
+import { csvField, formatLine, formatPage } from '../../../src/services/logs.js';
+import { backoff, DEFAULT_TIMING, pollDelay } from '../../../src/services/tail.js';
+
+const line = {
+  timestamp: Date.parse('2026-05-01T12:00:00.123Z'),
+  ingestionTime: Date.parse('2026-05-01T12:00:01Z'),
+  message: 'say "hi", then\tgo',
+};
+
+describe('output formats', () => {
+  it('text is the message as written, optionally after its timestamp', () => {
+    expect(formatLine(line, 'text', false)).toBe('say "hi", then\tgo\n');
+    expect(formatLine(line, 'text', true)).toBe('2026-05-01T12:00:00.123Z say "hi", then\tgo\n');
+  });
+
+  it('json is one parseable object per line', () => {
+    expect(JSON.parse(formatLine(line, 'json', false))).toEqual({
+      type: 'log',
+      timestamp: '2026-05-01T12:00:00.123Z',
+      ingestionTime: '2026-05-01T12:00:01.000Z',
+      message: 'say "hi", then\tgo',
+    });
+  });
+
+  it('csv quotes as RFC 4180 says', () => {
+    expect(formatLine(line, 'csv', false)).toBe('2026-05-01T12:00:00.123Z,"say ""hi"", then\tgo"\n');
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('multi\nline')).toBe('"multi\nline"');
+    expect(formatPage([line, { ...line, message: 'b' }], 'text', false)).toBe('say "hi", then\tgo\nb\n');
+  });
+});
+
+describe('tail timing', () => {
+  it('polls fast after lines, then slows down to the cap (longer with a live tail doorbell)', () => {
+    const delays = [1, 2, 3, 4, 5, 10].map((idle) => pollDelay(idle, DEFAULT_TIMING, false));
+    expect(delays[0]).toBe(DEFAULT_TIMING.minPollMs);
+    expect(delays).toEqual([...delays].sort((a, b) => a - b));
+    expect(delays.at(-1)).toBe(DEFAULT_TIMING.maxPollMs);
+    expect(pollDelay(20, DEFAULT_TIMING, true)).toBe(DEFAULT_TIMING.liveTailPollMs);
+  });
+
+  it('backs off exponentially with jitter between half and all of the ceiling, capped', () => {
+    expect(backoff(1, DEFAULT_TIMING, () => 0)).toBe(DEFAULT_TIMING.baseBackoffMs / 2);
+    expect(backoff(3, DEFAULT_TIMING, () => 1)).toBe(DEFAULT_TIMING.baseBackoffMs * 4);
+    expect(backoff(30, DEFAULT_TIMING, () => 1)).toBe(DEFAULT_TIMING.maxBackoffMs);
+  });
+});
+
+describe('error classes', () => {
+  const aws = (name: string, status: number) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+  it('tells a missing stream, throttling, server and network errors from the rest', () => {
+    expect(isMissingStream(aws('ResourceNotFoundException', 400))).toBe(true);
+    expect(isTransient(aws('ResourceNotFoundException', 400))).toBe(false);
+    expect(isThrottle(aws('ThrottlingException', 400))).toBe(true);
+    expect(isTransient(aws('ThrottlingException', 400))).toBe(true);
+    expect(isTransient(aws('ServiceUnavailableException', 503))).toBe(true);
+    expect(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isTransient(aws('AccessDeniedException', 400))).toBe(false);
+    expect(isTransient(aws('InvalidParameterException', 400))).toBe(false);
+  });
+
+  it('names the log group for StartLiveTail without the trailing :*', () => {
+    expect(logGroupArnFor('eu-west-1', '123456789012', '/runvoy/app')).toBe(
+      'arn:aws:logs:eu-west-1:123456789012:log-group:/runvoy/app',
+    );
+  });
+});
