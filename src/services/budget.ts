@@ -127,7 +127,10 @@ export async function checkBudget(input: CheckBudgetInput): Promise<BudgetDecisi
   if (decision.verdict === 'refuse') {
     throw new RunvoyError({
       what: `Refused by a budget: ${decision.problems.join('; ')}.`,
-      why: `${request.cpu} CPU units, ${request.memory} MiB, ${request.arch} in ${input.stack.region}, priced on demand (a Spot run can fall back to it). Nothing was started.`,
+      why:
+        decision.worstCase === undefined
+          ? 'A budget holds only for runs whose cost has a known upper bound. Nothing was started.'
+          : `${request.cpu} CPU units, ${request.memory} MiB, ${request.arch} in ${input.stack.region}, priced on demand (a Spot run can fall back to it). Nothing was started.`,
       fix: decision.fix,
       exitCode: ExitCode.OverBudget,
       code: 'OVER_BUDGET',
