@@ -195,7 +195,6 @@ const NETWORK_CODES = new Set([
 ]);
 const NETWORK =
   /\b(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH)\b|socket hang up/;
-/ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|socket hang up|network|timeout/i;
 
 interface ErrorLike {
   name?: string;
