@@ -143,3 +143,30 @@ export async function queryAudit(
   } while (start);
   return events;
 }
+
+/** queryActiveExecutions, with the number of Query requests it took (for `list`'s request count). */
+export async function queryActiveExecutionsCounted(
+  doc: DynamoDBDocumentClient,
+  table: string,
+): Promise<{ items: ExecutionRecord[]; requests: number }> {
+  const { QueryCommand } = await lib();
+  const items: ExecutionRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  let requests = 0;
+  do {
+    const out = await doc.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'active',
+        KeyConditionExpression: 'activePk = :a',
+        ExpressionAttributeValues: { ':a': 'ACTIVE' },
+        ScanIndexForward: false,
+        ExclusiveStartKey: start,
+      }),
+    );
+    requests++;
+    items.push(...(out.Items ?? []).map((item) => recordFromItem(item)));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return { items, requests };
+}

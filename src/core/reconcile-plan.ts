@@ -42,7 +42,7 @@ export type ExecutionAction =
   /** `timeoutAt` has passed and the task is still alive: stop it with the timeout reason. */
   | { kind: 'timeout'; record: ExecutionRecord; task: ClusterTask; attach: boolean }
   /** Nothing to do now. */
-  | { kind: 'keep'; record: ExecutionRecord; reason: string };
+  | { kind: 'keep'; record: ExecutionRecord; reason: string; alive: boolean };
 
 export interface Adoption {
   /** The execution ID the adopted record gets: from the task's startedBy or tag, else derived from its ARN. */
@@ -117,7 +117,7 @@ function decideAlive(
     const status = ahead ? outcome.status : record.status;
     return { kind: 'progress', record, task, status, attach };
   }
-  return { kind: 'keep', record, reason: `task ${task.lastStatus ?? 'unknown'}` };
+  return { kind: 'keep', record, reason: `task ${task.lastStatus ?? 'unknown'}`, alive: true };
 }
 
 /**
@@ -143,7 +143,12 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
         const task = input.described.get(record.taskArn);
         if (task) return decideAlive(record, task, now, false);
         if (ageMs(record, now) < graceMs) {
-          return { kind: 'keep', record, reason: 'ECS does not know the task yet; within the grace period' };
+          return {
+            kind: 'keep',
+            record,
+            reason: 'ECS does not know the task yet; within the grace period',
+            alive: false,
+          };
         }
         return {
           kind: 'lost',
@@ -154,7 +159,7 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
       const found = taskById.get(record.id);
       if (found) return decideAlive(record, found, now, true);
       if (ageMs(record, now) < graceMs) {
-        return { kind: 'keep', record, reason: 'no task yet; within the grace period' };
+        return { kind: 'keep', record, reason: 'no task yet; within the grace period', alive: false };
       }
       return {
         kind: 'lost',
@@ -177,10 +182,32 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
   return { executions, adoptions };
 }
 
-/** The locks reconcile must check: HELD ones whose holder is not already being finished by the plan. */
-export function locksToCheck(locks: readonly LockItem[], finishing: ReadonlySet<string>): LockItem[] {
+/**
+ * The locks reconcile must check: HELD ones whose holder is not already being finished by the plan, and
+ * not known alive (its task was just described running), so that a live holder costs no extra request.
+ */
+export function locksToCheck(
+  locks: readonly LockItem[],
+  finishing: ReadonlySet<string>,
+  alive: ReadonlySet<string> = new Set(),
+): LockItem[] {
   return locks.filter(
-    (lock) => lock.state === 'HELD' && (!lock.holderExecutionId || !finishing.has(lock.holderExecutionId)),
+    (lock) =>
+      lock.state === 'HELD' &&
+      (!lock.holderExecutionId ||
+        (!finishing.has(lock.holderExecutionId) && !alive.has(lock.holderExecutionId))),
+  );
+}
+
+/** The execution IDs whose task the plan saw alive (kept as it is, or moved forward). */
+export function aliveIds(plan: ReconcilePlan): Set<string> {
+  return new Set(
+    plan.executions
+      .filter(
+        (a) =>
+          a.kind === 'progress' || (a.kind === 'keep' && a.record.taskArn && !a.reason.includes('grace')),
+      )
+      .map((a) => a.record.id),
   );
 }
 

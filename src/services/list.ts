@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../aws/clients.js';
-import { queryActiveExecutions, queryExecutions } from '../aws/queries.js';
+import { queryActiveExecutionsCounted, queryExecutions } from '../aws/queries.js';
 import { Store } from '../aws/store.js';
 import { describeTasks } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
@@ -63,8 +63,8 @@ export async function listExecutions(ctx: ExecutionsContext, options: ListOption
   if (statuses && statuses.every((s) => !isTerminal(s))) {
     // The sparse `active` index holds exactly the unfinished runs: few, so read them all and filter here.
     index = 'active';
-    const all = await queryActiveExecutions(ctx.doc, table);
-    const items = all
+    const all = await queryActiveExecutionsCounted(ctx.doc, table);
+    const items = all.items
       .filter((r) => statuses.includes(r.status))
       .filter((r) => options.callerArn === undefined || r.callerArn === options.callerArn)
       .filter((r) => options.lock === undefined || r.lockName === options.lock)
@@ -73,7 +73,7 @@ export async function listExecutions(ctx: ExecutionsContext, options: ListOption
       .sort((a, b) =>
         a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
       );
-    page = { items: items.slice(0, options.limit), requests: 1 };
+    page = { items: items.slice(0, options.limit), requests: all.requests };
   } else {
     index = options.callerArn === undefined ? 'byKind' : 'byUser';
     page = await queryExecutions(ctx.doc, table, {

@@ -6,6 +6,7 @@ import { describeTasks, stopTask } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import {
   adoptedRecord,
+  aliveIds,
   candidateIdOf,
   finishingIds,
   locksToCheck,
@@ -59,6 +60,28 @@ export interface ReconcileReport {
 }
 
 const ecsModule = () => import('@aws-sdk/client-ecs');
+
+/** How many executions reconcile updates at once (each is its own item, so they never conflict). */
+export const WRITE_CONCURRENCY = 8;
+
+/** `fn` over `items`, at most `width` at a time; results in the order of `items`. */
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}
 
 /**
  * The server's jobs, done on demand (SPEC section 6): finalise runs whose task stopped, mark LOST those
@@ -129,8 +152,12 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
   const deps = { clients: ctx.clients, store: ctx.store, warn: ctx.warn };
   const stoppedForTimeout: ExecutionRecord[] = [];
 
-  for (const action of plan.executions) {
-    const done = await carryOut(ctx, action, options.dryRun, now);
+  // Each action is one or two conditional writes on its own item: carried out a few at a time, reported in order.
+  const results = await mapConcurrent(plan.executions, WRITE_CONCURRENCY, (action) =>
+    carryOut(ctx, action, options.dryRun, now),
+  );
+  for (const [index, action] of plan.executions.entries()) {
+    const done = results[index];
     const row = done?.row;
     if (done?.lockReleased && action.record.lockName) {
       report.counts.locksReleased++;
@@ -224,7 +251,7 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
   }
 
   const finishing = finishingIds(plan);
-  const locks = locksToCheck(await ctx.store.listLocks(), finishing);
+  const locks = locksToCheck(await ctx.store.listLocks(), finishing, aliveIds(plan));
   const lockCtx = { clients: ctx.clients, store: ctx.store, cluster, stackName: ctx.stack.stackName };
   for (const lock of locks) {
     if (!lock.holderExecutionId) continue;

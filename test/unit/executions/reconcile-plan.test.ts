@@ -8,6 +8,7 @@ import {
   candidateIdOf,
   DEFAULT_LOST_GRACE_MS,
   executionIdOfTask,
+  aliveIds,
   finishingIds,
   locksToCheck,
   planReconcile,
@@ -318,6 +319,27 @@ describe('locks', () => {
       lock('other', { holderExecutionId: 'aaaa00000002' }),
     ];
     expect(locksToCheck(locks, new Set(['aaaa00000001'])).map((l) => l.name)).toEqual(['other']);
+  });
+
+  it('skips locks whose holder was just seen alive, and sees alive only kept-running and moved-forward runs', () => {
+    const live = task('a1');
+    const starting = task('a2', { startedBy: 'runvoy/aaaa00000002' });
+    const result = plan({
+      active: [
+        record('aaaa00000001', { taskArn: live.taskArn }),
+        record('aaaa00000002', { status: 'PENDING' }),
+        record('aaaa00000003', { taskArn: arn('unknown'), createdAt: minutesAgo(1) }),
+        record('aaaa00000004', { status: 'PENDING', createdAt: minutesAgo(1) }),
+      ],
+      described: described(live),
+      clusterTasks: [live, starting],
+    });
+    const alive = aliveIds(result);
+    expect([...alive]).toEqual(['aaaa00000001', 'aaaa00000002']);
+    const locks = ['aaaa00000001', 'aaaa00000003'].map((holder, i) =>
+      lock(`l${i}`, { holderExecutionId: holder }),
+    );
+    expect(locksToCheck(locks, new Set(), alive).map((l) => l.holderExecutionId)).toEqual(['aaaa00000003']);
   });
 
   it('lists the runs a plan finishes (finalise and LOST only)', () => {
