@@ -93,7 +93,7 @@ export async function spendCheck(clients: AwsClients, table: string, spend: Spen
   const { monthly, perUser } = spend.budgets;
   const unknown = mtd.unavailable > 0 ? `; ${mtd.unavailable} with no known cost` : '';
   const parts = [
-    `${usd(mtd.team)} since ${mtd.since.slice(0, 10)} (${mtd.executions} runs${unknown})${against(mtd.team, monthly, 'budget.monthly')}`,
+    `${usd(mtd.team)} since ${mtd.since.slice(0, 10)} (${mtd.executions} run${mtd.executions === 1 ? '' : 's'}${unknown})${against(mtd.team, monthly, 'budget.monthly')}`,
   ];
   if (perUser !== undefined)
     parts.push(`you ${usd(mtd.user)}${against(mtd.user, perUser, 'budget.perUser')}`);

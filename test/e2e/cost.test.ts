@@ -259,7 +259,7 @@ describe('budgets in config', () => {
     await runCli(['config', 'set', 'budget.monthly', '5'], { configDir, emulator: false });
     const doctor = await runCli(['doctor'], { configDir });
     expect(doctor.stdout).toMatch(
-      /Spend\s+\$0\.0082 since \d{4}-\d{2}-01 \(1 runs\) of budget\.monthly \$5\.0000 \(0%\)/,
+      /Spend\s+\$0\.0082 since \d{4}-\d{2}-01 \(1 run\) of budget\.monthly \$5\.0000 \(0%\)/,
     );
   });
 

@@ -275,7 +275,7 @@ describe('month-to-date spend and budgets', () => {
     const spend = checks.find((c) => c.id === 'spend');
     expect(spend).toMatchObject({ ok: true, label: 'Spend' });
     expect(spend?.detail).toMatch(
-      /^\$0\.0082 since \d{4}-\d{2}-01 \(1 runs\) of budget\.monthly \$1\.0000 \(1%\)$/,
+      /^\$0\.0082 since \d{4}-\d{2}-01 \(1 run\) of budget\.monthly \$1\.0000 \(1%\)$/,
     );
     const over = await stackChecks(session.clients, 'runvoy', TEST_REGION, {
       budgets: { monthly: 0.001, perUser: 0.001 },

@@ -128,3 +128,57 @@ describe('report output', () => {
     expect(rows.at(-1)).toEqual(['TOTAL', '5', '$2.8750', '1', '1']);
   });
 });
+
+describe('report properties', () => {
+  /** A small deterministic generator (LCG), so that failures reproduce. */
+  function lcg(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+  }
+
+  const random = lcg(7);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const statuses = ['exact', 'estimated', 'unavailable'] as const;
+  const lines: CostLine[] = Array.from({ length: 400 }, (_, i) => {
+    const costStatus = pick(statuses);
+    return {
+      id: `id${i}`,
+      createdAt: new Date(
+        Date.parse('2026-09-01T00:00:00Z') + Math.floor(random() * 90 * 86_400_000),
+      ).toISOString(),
+      callerArn: pick([ALICE, BOB, 'arn:aws:iam::123456789012:user/ci']),
+      image: pick(['alpine:3.20', 'terraform:1.9', 'node:20']),
+      ...(random() < 0.5 ? { lockName: pick(['prod', 'staging']) } : {}),
+      costStatus,
+      ...(costStatus === 'unavailable' ? {} : { amount: Math.round(random() * 1e6) / 1e6 }),
+    };
+  });
+  const known = lines.reduce((sum, l) => sum + (l.amount ?? 0), 0);
+
+  it.each(['user', 'image', 'lock', 'day', 'month'] as const)(
+    'by %s: the groups add up to the total, whatever the grouping',
+    (by) => {
+      const report = buildCostReport(lines, by, RANGE);
+      const sum = (f: (g: (typeof report.groups)[number]) => number) =>
+        report.groups.reduce((s, g) => s + f(g), 0);
+      expect(sum((g) => g.executions)).toBe(lines.length);
+      expect(sum((g) => g.amount)).toBeCloseTo(known, 9);
+      expect(report.total.amount).toBeCloseTo(known, 9);
+      expect(sum((g) => g.unavailable)).toBe(lines.filter((l) => l.costStatus === 'unavailable').length);
+      for (const g of report.groups) expect(g.exact + g.estimated + g.unavailable).toBe(g.executions);
+      expect(new Set(report.groups.map((g) => g.key)).size).toBe(report.groups.length);
+    },
+  );
+
+  it('adding an execution never lowers any group or the total', () => {
+    const before = buildCostReport(lines.slice(0, 300), 'user', RANGE);
+    const after = buildCostReport(lines, 'user', RANGE);
+    for (const g of before.groups) {
+      expect(after.groups.find((a) => a.key === g.key)?.amount ?? -1).toBeGreaterThanOrEqual(g.amount);
+    }
+    expect(after.total.amount).toBeGreaterThanOrEqual(before.total.amount);
+  });
+});
