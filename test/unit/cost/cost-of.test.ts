@@ -10,6 +10,8 @@ import {
   resetDefaultPricing,
 } from '../../../src/services/cost-of.js';
 import { executionCost } from '../../../src/services/cost-report.js';
+import { PRICES_CACHE_KEY } from '../../../src/services/prices.js';
+import { Cache } from '../../../src/config/cache.js';
 import { patchEnv, tempDir } from '../foundation/helpers.js';
 
 const X86_10MIN = 0.04048 / 6 + (2 * 0.004445) / 6;
@@ -195,5 +197,22 @@ describe('defaultPricing', () => {
     resetDefaultPricing();
     expect(defaultPricing().spotDiscount).toBeUndefined();
     expect(defaultPricing().table).toBe(PRICE_TABLE);
+  });
+
+  it('finalisation prices with the refreshed table from the cache when there is one', () => {
+    restore = patchEnv({ RUNVOY_CONFIG_DIR: tempDir('runvoy-cost-'), RUNVOY_SPOTDISCOUNT: undefined });
+    new Cache().set(PRICES_CACHE_KEY, {
+      'us-east-1': {
+        x86_64: { vcpuHour: 0.06, gbHour: 0.006 },
+        arm64: { vcpuHour: 0.05, gbHour: 0.005 },
+        storageGbHour: 0.0002,
+        date: '2026-11-20',
+        source: 'AWS Price List API (AmazonECS GetProducts) on 2026-11-20',
+      },
+    });
+    resetDefaultPricing();
+    const patch = costPatch(record());
+    expect(patch.costStatus).toBe('exact');
+    expect(patch.cost).toBeCloseTo((0.06 + 2 * 0.006) / 6, 15);
   });
 });
