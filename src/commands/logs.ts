@@ -107,9 +107,14 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
       import('../services/logs.js'),
     ]);
     const clients = await this.aws();
+    // Load the CloudWatch Logs client while the stack and the record are read: it is needed next.
+    const warm = Promise.all([clients.logs(), import('@aws-sdk/client-cloudwatch-logs')]).catch(
+      () => undefined,
+    );
     const stack = await requireStack(clients, String(this.settings().stack.value));
     const store = new Store(await clients.documents(), stack.outputs.tableName);
     const record = await resolveExecution(store, args.id);
+    await warm;
     const stream = logs.streamOf(record);
     if (!stream) {
       this.note(
