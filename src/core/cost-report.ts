@@ -141,13 +141,17 @@ export function reportToCsv(report: CostReport): string {
   return `${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
-/** The rows of the human table: header, groups, total; amounts as dollars with four decimals. */
+/**
+ * The rows of the human table: header, groups, total; amounts as dollars with four decimals, `n/a` for
+ * a group of unknown costs only.
+ */
 export function reportToRows(report: CostReport): string[][] {
   const money = (n: number) => `$${n.toFixed(4)}`;
   const row = (key: string, g: Omit<CostGroup, 'key'>) => [
     key,
     String(g.executions),
-    money(g.amount),
+    // A group whose every cost is unknown shows n/a, not $0.
+    g.executions > 0 && g.unavailable === g.executions ? 'n/a' : money(g.amount),
     g.estimated > 0 ? String(g.estimated) : '',
     g.unavailable > 0 ? String(g.unavailable) : '',
   ];

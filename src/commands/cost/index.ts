@@ -143,16 +143,20 @@ See also \`runvoy cost prices\`.`;
     this.note(
       this.paintErr(
         'dim',
-        `Executions created ${result.since} .. ${result.until}. Costs in USD${result.total.unavailable > 0 ? `; ${result.total.unavailable} with no known cost are counted in RUNS only` : ''}.`,
+        `Executions created ${result.since} .. ${result.until}. Costs in USD${result.total.unavailable > 0 ? `; ${result.total.unavailable === 1 ? '1 execution with no known cost is' : `${result.total.unavailable} executions with no known cost are`} counted in RUNS only, never as $0` : ''}.`,
       ),
     );
   }
 
   private renderExecution(result: ExecutionCost): void {
-    const cost = result.cost === undefined ? 'unavailable' : `$${result.cost.toFixed(6)}`;
+    const reason = result.costReason ? `: ${result.costReason}` : '';
+    const cost =
+      result.cost === undefined
+        ? `unavailable${reason}`
+        : `$${result.cost.toFixed(6)} (${result.costStatus}${reason})`;
     const lines = [
       `Execution ${result.id} (${result.status})`,
-      `  cost       ${cost} (${result.costStatus}${result.costReason ? `: ${result.costReason}` : ''})`,
+      `  cost       ${cost}`,
       `  size       ${result.cpu} CPU units, ${result.memory} MiB, ${result.arch}${result.spot ? ', Fargate Spot' : ''}, ${result.region}`,
       `  billed     ${result.billedFrom ?? '?'} .. ${result.billedTo ?? '?'}${result.billedSeconds !== undefined ? ` (${result.billedSeconds} s)` : ''}`,
     ];

@@ -73,6 +73,7 @@ describe('buildCostReport', () => {
     const report = buildCostReport([line({ costStatus: 'unavailable', amount: undefined })], 'user', RANGE);
     expect(report.groups[0]).toMatchObject({ amount: 0, executions: 1, unavailable: 1, exact: 0 });
     expect(reportToCsv(report).split('\r\n')[1]).toBe(`${ALICE},1,0.000000,0,0,1`);
+    expect(reportToRows(report)[1]).toEqual([ALICE, '1', 'n/a', '', '1']);
   });
 
   it('an empty range gives no groups and zero totals', () => {
