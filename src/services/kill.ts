@@ -47,6 +47,16 @@ export async function killExecution(
       code: 'NO_TASK',
     });
   }
+  const before = await describeTask(ctx.clients, cluster, taskArns[0] as string);
+  if (before?.lastStatus === 'STOPPED' && taskArns.length === 1) {
+    // It stopped on its own before the kill: record how it ended, and do not claim to have killed it.
+    const done = await finaliseExecution(
+      { clients: ctx.clients, store: ctx.store, warn: ctx.warn },
+      { ...record, taskArn: taskArns[0] },
+      before,
+    );
+    return { execution: done.record, outcome: 'already-finished', confirmed: isTerminal(done.record.status) };
+  }
   const alreadyKilled = record.killedBy !== undefined;
   for (const taskArn of taskArns) await stopTask(ctx.clients, cluster, taskArn, killReason(caller));
   let current = record;

@@ -27,7 +27,16 @@ export function linksFor(record: ExecutionRecord, logGroup: string, clusterName:
       cluster: record.clusterArn ?? clusterName,
       taskArn: record.taskArn,
     }),
-    logs: logStreamConsoleUrl({ region: record.region, logGroup, logStream: logStreamName(record.taskArn) }),
+    // An adopted task logs wherever its own task definition says: only runvoy's runs have a known stream.
+    ...(record.origin === 'cli'
+      ? {
+          logs: logStreamConsoleUrl({
+            region: record.region,
+            logGroup,
+            logStream: logStreamName(record.taskArn),
+          }),
+        }
+      : {}),
   };
 }
 
@@ -41,7 +50,9 @@ export async function executionStatus(ctx: ExecutionsContext, idOrPrefix: string
     execution,
     links: linksFor(execution, logGroup, ctx.stack.outputs.clusterName),
     logGroup,
-    ...(execution.taskArn ? { logStream: logStreamName(execution.taskArn) } : {}),
+    ...(execution.taskArn && execution.origin === 'cli'
+      ? { logStream: logStreamName(execution.taskArn) }
+      : {}),
     refreshed: finalised.length > 0,
   };
 }

@@ -137,6 +137,22 @@ describe('killExecution', () => {
     });
   });
 
+  it('does not claim to kill a run whose task had already stopped: it finalises it as it ended', async () => {
+    const run = await liveRun();
+    await stopTaskNow(h, run.taskArn ?? '');
+    const result = await killExecution(ctx, run.id);
+    expect(result).toMatchObject({
+      outcome: 'already-finished',
+      confirmed: true,
+      execution: { status: 'SUCCEEDED' },
+    });
+    expect(result.execution.killedBy).toBeUndefined();
+    const audit = await queryAudit(ctx.doc, h.stack.outputs.tableName, {
+      since: new Date(Date.now() - 3_600_000),
+    });
+    expect(audit.filter((e) => e.action === 'kill')).toEqual([]);
+  });
+
   it('refuses a run that has no task at all, and says so', async () => {
     const record = newRecord(h);
     await h.store.createExecution(record);
@@ -222,6 +238,9 @@ describe('reconcile', () => {
       arch: 'arm64',
       callerArn: 'arn:aws:sts::123456789012:assumed-role/Ops/carol',
     });
+    const shown = await executionStatus(ctx, adoptedExecutionId(taskArn));
+    expect(shown.links.task).toContain(taskArn.split('/').pop());
+    expect(shown.links.logs).toBeUndefined();
     expect((await reconcile(ctx, { dryRun: false, graceMs: 60_000 })).counts.adopted).toBe(0);
     const audit = await queryAudit(ctx.doc, h.stack.outputs.tableName, {
       since: new Date(Date.now() - 3_600_000),
