@@ -154,8 +154,12 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
       for await (const page of logs.readExecutionLogs({ clients, stack, record }, query, {
         isStopped: watch?.isStopped,
         signal: detach.signal,
+        // A run that stopped long ago has nothing left to flush: no grace before the final drain.
+        timing: stoppedLongAgo(record) ? { drainGraceMs: 0 } : undefined,
         onNotice: (notice) => {
-          if (notice.kind === 'retry' && this.globalFlags.debug) {
+          if (notice.kind === 'no-stream') {
+            this.note(`The log stream ${stream} does not exist: the container has written nothing (yet).`);
+          } else if (notice.kind === 'retry' && this.globalFlags.debug) {
             this.note(`logs: ${notice.error}; retrying in ${notice.delayMs} ms`);
           }
         },
@@ -279,4 +283,10 @@ async function write(out: Writable, text: string, signal: AbortSignal): Promise<
   } catch {
     // Aborted (detached, or the reader went away).
   }
+}
+
+function stoppedLongAgo(record: ExecutionRecord): boolean {
+  return (
+    isTerminal(record.status) && (!record.stoppedAt || Date.now() - Date.parse(record.stoppedAt) > 60_000)
+  );
 }

@@ -46,6 +46,8 @@ export const DEFAULT_TIMING: TailTiming = {
 
 export type TailNotice =
   | { kind: 'waiting-for-stream' }
+  /** Not following, and the stream does not exist: the container wrote nothing (or not yet). */
+  | { kind: 'no-stream' }
   | { kind: 'retry'; error: string; throttled: boolean; attempt: number; delayMs: number }
   | { kind: 'live-tail'; active: boolean; reason?: string }
   | { kind: 'draining' };
@@ -206,7 +208,10 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
         const error = outcome.error;
         if (isMissingStream(error)) {
           failures = 0;
-          if (!options.follow) return;
+          if (!options.follow) {
+            onNotice?.({ kind: 'no-stream' });
+            return;
+          }
           if (!waitingNoticed) {
             waitingNoticed = true;
             onNotice?.({ kind: 'waiting-for-stream' });
