@@ -1,0 +1,140 @@
+/**
+ * What the emulator cannot show: on AWS, StopTask leaves the task in DEACTIVATING/STOPPING for a while
+ * (moto stops it at once), so `kill` must record who killed it and leave the final status to whoever
+ * sees the task STOPPED. Responses are shaped like AWS's.
+ */
+import { DescribeTasksCommand, ECSClient, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsClients } from '../../../src/aws/clients.js';
+import { Store } from '../../../src/aws/store.js';
+import { executionItem, type ExecutionRecord } from '../../../src/core/execution.js';
+import { killExecution } from '../../../src/services/kill.js';
+import type { ExecutionsContext } from '../../../src/services/list.js';
+
+const ecs = mockClient(ECSClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+let clients: AwsClients;
+let ctx: ExecutionsContext;
+
+const CALLER = 'arn:aws:sts::123456789012:assumed-role/Ops/erin';
+const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/runvoy-Cluster-ABC';
+const TASK_ARN =
+  'arn:aws:ecs:eu-west-1:123456789012:task/runvoy-Cluster-ABC/8f2a6c3e1b9d4e7fa0c5b2d1e3f4a5b6';
+
+const record: ExecutionRecord = {
+  id: '7k2m9x4qbd0e',
+  status: 'RUNNING',
+  origin: 'cli',
+  callerArn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
+  host: 'laptop',
+  command: ['sleep', '600'],
+  shell: false,
+  image: 'alpine:3.20',
+  taskArn: TASK_ARN,
+  clusterArn: CLUSTER_ARN,
+  region: 'eu-west-1',
+  cpu: 256,
+  memory: 512,
+  arch: 'x86_64',
+  spot: false,
+  tags: {},
+  envNames: [],
+  secretNames: [],
+  createdAt: '2024-06-15T12:00:00.000Z',
+};
+
+function awsTask(overrides: Partial<Task>): Task {
+  return {
+    taskArn: TASK_ARN,
+    clusterArn: CLUSTER_ARN,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    launchType: 'FARGATE',
+    createdAt: new Date('2024-06-15T12:00:01.000Z'),
+    pullStartedAt: new Date('2024-06-15T12:00:05.000Z'),
+    startedAt: new Date('2024-06-15T12:00:11.000Z'),
+    startedBy: `runvoy/${record.id}`,
+    containers: [{ name: 'runner', lastStatus: 'RUNNING' }],
+    ...overrides,
+  };
+}
+
+beforeEach(async () => {
+  ecs.reset();
+  dynamo.reset();
+  clients = new AwsClients({ region: 'eu-west-1' });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+  ctx = {
+    clients,
+    doc,
+    store: new Store(doc, 'runvoy-table'),
+    stack: {
+      identity: { account: '123456789012', arn: CALLER, userId: 'AROAEXAMPLE:erin' },
+      region: 'eu-west-1',
+      stackName: 'runvoy',
+      outputs: {
+        clusterName: 'runvoy-Cluster-ABC',
+        logGroupName: '/runvoy/runvoy',
+      } as ExecutionsContext['stack']['outputs'],
+    },
+  };
+});
+afterEach(() => clients.destroy());
+
+describe('kill before ECS confirms the stop', () => {
+  it('sends StopTask with the killer in the reason, records killedBy and killedAt, and leaves the status RUNNING', async () => {
+    dynamo.on(GetCommand).resolves({ Item: executionItem(record) });
+    dynamo.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Attributes: executionItem({
+        ...record,
+        killedBy: CALLER,
+        killedAt: String(
+          Object.values(input.ExpressionAttributeValues).find((v) => String(v).startsWith('2024-')),
+        ),
+      }),
+    }));
+    dynamo.on(PutCommand).resolves({});
+    ecs
+      .on(DescribeTasksCommand)
+      .resolvesOnce({ tasks: [awsTask({})], failures: [] })
+      .resolvesOnce({ tasks: [awsTask({})], failures: [] })
+      .resolves({
+        tasks: [
+          awsTask({
+            lastStatus: 'DEACTIVATING',
+            desiredStatus: 'STOPPED',
+            stopCode: 'UserInitiated',
+            stoppedReason: `runvoy: killed by ${CALLER}`,
+            stoppingAt: new Date('2024-06-15T12:05:00.000Z'),
+          }),
+        ],
+        failures: [],
+      });
+    ecs.on(StopTaskCommand).resolves({ task: awsTask({ desiredStatus: 'STOPPED' }) });
+
+    const result = await killExecution(ctx, record.id, () => Date.parse('2024-06-15T12:05:00.000Z'));
+
+    expect(result).toMatchObject({ outcome: 'stopped', confirmed: false });
+    expect(ecs.commandCalls(StopTaskCommand)[0]?.args[0].input).toEqual({
+      cluster: CLUSTER_ARN,
+      task: TASK_ARN,
+      reason: `runvoy: killed by ${CALLER}`,
+    });
+    const update = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.ConditionExpression).toContain('#status IN');
+    expect(Object.values(update?.ExpressionAttributeValues ?? {})).toEqual(
+      expect.arrayContaining([CALLER, '2024-06-15T12:05:00.000Z', 'PENDING', 'STARTING', 'RUNNING']),
+    );
+    expect(update?.UpdateExpression).not.toContain('activePk');
+    const audit = dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    expect(audit).toMatchObject({
+      action: 'kill',
+      actorArn: CALLER,
+      executionId: record.id,
+      kindPk: 'AUDIT',
+    });
+  });
+});
