@@ -243,6 +243,8 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
       for await (const page of logs.readExecutionLogs({ ...deps, record }, query, {
         isStopped: watch.isStopped,
         signal: detach.signal,
+        timing: stoppedLongAgo(record) ? { drainGraceMs: 0 } : undefined,
+        onNotice: (notice) => view.tailNotice(notice),
       })) {
         count += page.length;
         view.lines(page);
@@ -261,7 +263,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
       return { id: record.id, status: final.status, logStream: stream, lines: count, detached: true };
     }
     await view.finish(recordSummary(final));
-    if (killed || final.status === 'STOPPED') this.exitStatus = ExitCode.Interrupted;
+    if (killed) this.exitStatus = ExitCode.Interrupted;
     return { id: record.id, status: final.status, logStream: stream, lines: count };
   }
 

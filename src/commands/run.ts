@@ -144,6 +144,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       const watched = await attachExecution({ ...deps, reporter: watchReporter }, record, {
         detachSignal: detachController.signal,
         onLines,
+        onNotice: live ? (notice) => live.tailNotice(notice) : undefined,
       });
       if (watched.kind === 'detached') {
         await live?.close();

@@ -5,6 +5,7 @@ import { costSoFar } from '../core/cost.js';
 import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal } from '../core/status.js';
+import type { TailNotice } from '../services/tail.js';
 
 /* eslint-disable no-control-regex -- these expressions are about control characters */
 /** Keeps SGR colour sequences (ESC [ ... m) and drops every other control sequence and character. */
@@ -56,8 +57,15 @@ export class LiveViewStore {
     for (const listener of this.listeners) listener();
   }
 
+  /** A notice that the next lines make obsolete (waiting for the stream, retrying). */
+  private transient = false;
+
   lines(lines: readonly LogLine[]): void {
     if (lines.length === 0) return;
+    if (this.transient) {
+      this.notice = undefined;
+      this.transient = false;
+    }
     this.batches = [...this.batches, { id: this.nextBatch++, lines: [...lines] }];
     this.changed();
   }
@@ -72,8 +80,9 @@ export class LiveViewStore {
     this.changed();
   }
 
-  setNotice(notice: string | undefined): void {
+  setNotice(notice: string | undefined, transient = false): void {
     this.notice = notice;
+    this.transient = transient;
     this.changed();
   }
 
@@ -243,6 +252,8 @@ export interface LiveViewHandle {
   lines(lines: readonly LogLine[]): void;
   status(record: ExecutionRecord): void;
   notice(text: string | undefined): void;
+  /** Shows what the tail engine is waiting for, until the next lines arrive. */
+  tailNotice(notice: TailNotice): void;
   /** Shows the summary line, then unmounts. */
   finish(summary: string): Promise<void>;
   /** Unmounts without a summary (detach). */
@@ -281,6 +292,16 @@ export function startLiveView(options: {
     lines: (lines) => store.lines(lines),
     status: (record) => store.status(record),
     notice: (text) => store.setNotice(text),
+    tailNotice: (notice) => {
+      if (notice.kind === 'waiting-for-stream') {
+        store.setNotice('Waiting for the first line: the log stream does not exist yet.', true);
+      } else if (notice.kind === 'retry') {
+        store.setNotice(
+          `${notice.throttled ? 'Throttled' : 'Log read failed'}; retrying in ${Math.ceil(notice.delayMs / 100) / 10}s.`,
+          true,
+        );
+      }
+    },
     finish: async (summary) => {
       store.finish(summary);
       await unmount();

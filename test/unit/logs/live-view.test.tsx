@@ -97,6 +97,20 @@ describe('LogLines', () => {
   });
 });
 
+describe('LiveViewStore notices', () => {
+  it('clears a transient notice (waiting for the stream) when lines arrive, and keeps a warning', () => {
+    const store = new LiveViewStore(record(), T0);
+    store.setNotice('Waiting for the first line', true);
+    store.lines([]);
+    expect(store.notice).toBe('Waiting for the first line');
+    store.lines([{ timestamp: T0, message: 'x' }]);
+    expect(store.notice).toBeUndefined();
+    store.setNotice('Warning: lock lost');
+    store.lines([{ timestamp: T0, message: 'y' }]);
+    expect(store.notice).toBe('Warning: lock lost');
+  });
+});
+
 describe('Footer', () => {
   it('lists the keys, asks y/n while confirming a kill, and hides when done', () => {
     expect(render(<Footer mode="keys" timestamps={false} />).lastFrame()).toContain(
