@@ -1,0 +1,157 @@
+/**
+ * An attached run with its log (attachExecution), the task watch of `logs --follow` (watchTask) and the
+ * kill key (killExecutionTask), against the emulator with a deployed stack. The tests write the run's
+ * log stream themselves: no container runs in moto.
+ */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AwsClients } from '../../../src/aws/clients.js';
+import type { LogLine } from '../../../src/aws/logs.js';
+import { exitCodeForOutcome } from '../../../src/core/task-result.js';
+import { logStreamName } from '../../../src/core/run-plan.js';
+import { watchTask } from '../../../src/services/logs.js';
+import { attachExecution, killExecutionTask, startExecution } from '../../../src/services/run.js';
+import { putLines } from '../../support/log-writer.js';
+import { startFaultProxy } from '../../support/fault-proxy.js';
+import { keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../../support/moto.js';
+import {
+  recordingReporter,
+  runDeps,
+  runRequest,
+  setUpStack,
+  stopTaskNow,
+  type Harness,
+} from '../run/harness.js';
+
+let h: Harness;
+const FAST = { minPollMs: 20, maxPollMs: 60, drainGraceMs: 150 };
+const quickPoll = () => 50;
+
+async function write(taskArn: string, lines: string[]): Promise<void> {
+  await putLines(await h.clients.logs(), h.stack.outputs.logGroupName, logStreamName(taskArn), lines);
+}
+
+describe('attached run with its log', () => {
+  beforeAll(async () => {
+    await resetMoto();
+    h = await setUpStack();
+  });
+
+  afterAll(() => h?.restore());
+
+  beforeEach(async () => {
+    await keepTasksRunning();
+  });
+
+  it('streams every line once and in order, drains after the task stops, then returns the finalised run', async () => {
+    const deps = runDeps(h);
+    const record = await startExecution(deps, runRequest({ detach: false }));
+    const seen: string[] = [];
+    const attached = attachExecution(deps, record, {
+      detachSignal: new AbortController().signal,
+      pollMs: quickPoll,
+      onLines: (lines: LogLine[]) => {
+        seen.push(...lines.map((l) => l.message));
+      },
+      tailTiming: FAST,
+    });
+    const lines = Array.from({ length: 500 }, (_, i) => `line ${i}`);
+    await write(record.taskArn ?? '', lines.slice(0, 200));
+    await new Promise((r) => setTimeout(r, 150));
+    await write(record.taskArn ?? '', lines.slice(200));
+    await stopTaskNow(h, record.taskArn ?? '');
+    const result = await attached;
+    expect(result.kind).toBe('finished');
+    expect(seen).toEqual(lines);
+  });
+
+  it('stops streaming when the user detaches, and leaves the task running', async () => {
+    const deps = runDeps(h);
+    const record = await startExecution(deps, runRequest({ detach: false }));
+    const detach = new AbortController();
+    const seen: string[] = [];
+    const attached = attachExecution(deps, record, {
+      detachSignal: detach.signal,
+      pollMs: quickPoll,
+      onLines: (lines) => {
+        seen.push(...lines.map((l) => l.message));
+        detach.abort();
+      },
+      tailTiming: FAST,
+    });
+    await write(record.taskArn ?? '', ['only line']);
+    const result = await attached;
+    expect(result.kind).toBe('detached');
+    expect(seen).toEqual(['only line']);
+    expect((await h.store.getExecution(record.id))?.status).toBe('RUNNING');
+    await stopTaskNow(h, record.taskArn ?? '');
+  });
+
+  it('warns, and keeps watching the run, when the log cannot be read (access denied)', async () => {
+    const reporter = recordingReporter();
+    const deps = runDeps(h, reporter);
+    const record = await startExecution(deps, runRequest({ detach: false }));
+    const proxy = await startFaultProxy(motoUrl(), (op) => (op === 'GetLogEvents' ? 'deny' : 'pass'));
+    const denied = new CloudWatchLogsClient({ ...sdkConfig(), endpoint: proxy.url, maxAttempts: 1 });
+    const clients = Object.assign(Object.create(h.clients) as AwsClients, { logs: async () => denied });
+    try {
+      const attached = attachExecution({ ...deps, clients }, record, {
+        detachSignal: new AbortController().signal,
+        pollMs: quickPoll,
+        onLines: () => undefined,
+        tailTiming: FAST,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await stopTaskNow(h, record.taskArn ?? '');
+      expect((await attached).kind).toBe('finished');
+      const warnings = reporter.events.filter((e) => e.kind === 'warn').map((e) => String(e.detail));
+      expect(warnings.some((w) => /log stopped streaming.*not authorized/.test(w))).toBe(true);
+    } finally {
+      denied.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('killExecutionTask stops the task with the caller in the reason; the run finalises STOPPED, exit 130', async () => {
+    const deps = runDeps(h);
+    const record = await startExecution(deps, runRequest({ detach: false, lockName: 'attach-kill' }));
+    const attached = attachExecution(deps, record, {
+      detachSignal: new AbortController().signal,
+      pollMs: quickPoll,
+      onLines: () => undefined,
+      tailTiming: FAST,
+    });
+    await killExecutionTask(deps, record);
+    const result = await attached;
+    if (result.kind !== 'finished') throw new Error('expected the run to finish');
+    expect(result.finalised.record).toMatchObject({
+      status: 'STOPPED',
+      killedBy: h.stack.identity.arn,
+      stoppedReason: `runvoy: killed by ${h.stack.identity.arn}`,
+    });
+    expect(exitCodeForOutcome(result.finalised.record as never)).toBe(130);
+  });
+
+  it('watchTask says when the task stops, finalises the record once, and reports status changes', async () => {
+    const deps = runDeps(h);
+    const record = await startExecution(deps, runRequest({ detach: true }));
+    const changes: string[] = [];
+    let clock = 0;
+    const watch = watchTask(deps, record, {
+      everyMs: 1000,
+      now: () => clock,
+      onChange: (r) => changes.push(r.status),
+    });
+    expect(await watch.isStopped()).toBe(false);
+    // Within everyMs: no call, the answer is still "running".
+    await stopTaskNow(h, record.taskArn ?? '');
+    expect(await watch.isStopped()).toBe(false);
+    clock = 5000;
+    expect(await watch.isStopped()).toBe(true);
+    expect(watch.current().status).toBe('SUCCEEDED');
+    expect(watch.finalised()?.record.status).toBe('SUCCEEDED');
+    expect((await h.store.getExecution(record.id))?.status).toBe('SUCCEEDED');
+    expect(changes.at(-1)).toBe('SUCCEEDED');
+    expect(await watch.isStopped()).toBe(true);
+  });
+});
