@@ -105,12 +105,8 @@ export async function filterLogEventsPage(
 }
 
 /** The log group ARN that StartLiveTail wants: without the trailing `:*` of DescribeLogGroups. */
-export function logGroupArnFor(
-  region: string,
-  account: string,
-  logGroupName: string,
-  partition = 'aws',
-): string {
+export function logGroupArnFor(region: string, account: string, logGroupName: string): string {
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
   return `arn:${partition}:logs:${region}:${account}:log-group:${logGroupName}`;
 }
 

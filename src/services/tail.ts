@@ -130,6 +130,7 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
   const bell = new Bell();
   let liveTail: LiveTailSession | undefined;
   let liveTailActive = false;
+  let ended = false;
 
   const fetchPage = async (
     token: string | undefined,
@@ -164,6 +165,11 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
     } catch (error) {
       liveTailUnsupported.add(key);
       onNotice?.({ kind: 'live-tail', active: false, reason: (error as Error).message });
+      return;
+    }
+    if (ended) {
+      // The tail ended while the session was starting: it must not keep the process alive.
+      liveTail.close();
       return;
     }
     liveTailActive = true;
@@ -264,6 +270,7 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
       await bell.sleep(pollDelay(idle, timing, liveTailActive), signal);
     }
   } finally {
+    ended = true;
     liveTail?.close();
   }
 

@@ -67,5 +67,11 @@ describe('error classes', () => {
     expect(logGroupArnFor('eu-west-1', '123456789012', '/runvoy/app')).toBe(
       'arn:aws:logs:eu-west-1:123456789012:log-group:/runvoy/app',
     );
+    expect(logGroupArnFor('cn-north-1', '123456789012', '/g')).toBe(
+      'arn:aws-cn:logs:cn-north-1:123456789012:log-group:/g',
+    );
+    expect(logGroupArnFor('us-gov-west-1', '1', '/g')).toBe(
+      'arn:aws-us-gov:logs:us-gov-west-1:1:log-group:/g',
+    );
   });
 });
