@@ -175,6 +175,26 @@ describe('runvoy logs against the emulator', () => {
       expect(Number.isNaN(Date.parse(first.timestamp))).toBe(false);
     }, 120_000);
 
+    it('--output FILE --format csv writes RFC 4180 rows to the file and says so on stderr; --timestamps prefixes text', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'runvoy-logs-'));
+      const file = join(dir, 'last.csv');
+      const result = await runCli(['logs', run.id, '--tail', '2', '--format', 'csv', '--output', file], {
+        configDir,
+      });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`Wrote 2 lines to ${file}`);
+      const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
+      const rows = readFileSync(file, 'utf8').split('\n');
+      expect(rows[0]).toBe('timestamp,message');
+      expect(rows[1]).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z,/);
+      expect(rows[1]?.slice(25)).toBe(quote(lines[99_998] ?? ''));
+      expect(rows[2]?.slice(25)).toBe(quote(lines[99_999] ?? ''));
+
+      const stamped = await runCli(['logs', run.id, '--tail', '1', '--timestamps'], { configDir });
+      expect(stamped.stdout).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z line 099999 `));
+    }, 120_000);
+
     it('--tail, --grep, --filter and an ID prefix select the right lines', async () => {
       const tail = await runCli(['logs', run.id.slice(0, 6), '--tail', '3'], { configDir });
       expect(tail.exitCode, tail.stderr).toBe(0);
