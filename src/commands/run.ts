@@ -68,6 +68,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     'dry-run': Flags.boolean({
       description: 'Validate and print the plan and cost estimate; writes nothing.',
     }),
+    'over-budget': Flags.boolean({ description: 'Run even if it would break a configured budget.' }),
   };
 
   private runFlags: Record<string, unknown> = {};
@@ -95,6 +96,10 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     ]);
     const clients = await this.aws();
     const stack = await requireStack(clients, String(this.settings().stack.value));
+    const { checkBudget } = await import('../services/budget.js');
+    const budgetWarn = (line: string) => this.note(this.paintErr('yellow', line));
+    const budget = { overBudget: flags['over-budget'], warn: budgetWarn, settings: this.settings() };
+    await checkBudget({ clients, stack, request, ...budget });
     if (flags['dry-run']) {
       const { planRun } = await import('../services/run-plan.js');
       return planRun(request, stack);

@@ -13,7 +13,7 @@ import { buildContainerOverrides, startedByFor } from '../core/run-plan.js';
 import { previousStatusesOf } from '../core/status.js';
 import { taskOutcome } from '../core/task-result.js';
 import { buildTaskDefinition, taskDefinitionFamily, type TaskDefSpec } from '../core/taskdef.js';
-import { failBeforeStart, finaliseExecution, KILL_REASON_PREFIX, type Finalised } from './finalise.js';
+import { failBeforeStart, finaliseExecution, type Finalised } from './finalise.js';
 import { ATTACHED_LEASE_MS, DETACHED_LEASE_MS, HEARTBEAT_MS, createWithLock } from './lock-service.js';
 import type { StackContext } from './stack-context.js';
 import type { LogLine } from '../aws/logs.js';
@@ -294,26 +294,21 @@ export async function detach(deps: RunDeps, record: ExecutionRecord): Promise<Ex
 }
 
 /**
- * Stops an execution's task for the user at the keyboard. The reason names them, so that whoever
- * finalises the run (the watch loop, `logs --follow`, reconcile) records it as STOPPED (exit 130).
+ * Stops an execution's task for the user at the keyboard, as `runvoy kill` does (the same reason, record
+ * fields and audit event), so that whoever finalises the run records it as STOPPED (exit 130).
  */
 export async function killExecutionTask(
   deps: { clients: AwsClients; store: Store; stack: StackContext; now?: () => number },
   record: ExecutionRecord,
 ): Promise<void> {
   if (!record.taskArn) return;
-  const now = deps.now ?? Date.now;
-  const by = deps.stack.identity.arn;
-  await stopTask(
-    deps.clients,
-    record.clusterArn ?? deps.stack.outputs.clusterName,
-    record.taskArn,
-    `${KILL_REASON_PREFIX} ${by}`,
+  const { killExecution } = await import('./kill.js');
+  const doc = await deps.clients.documents();
+  await killExecution(
+    { clients: deps.clients, store: deps.store, stack: deps.stack, doc },
+    record.id,
+    deps.now,
   );
-  await deps.store.updateExecution(record.id, ['PENDING', 'STARTING', 'RUNNING'], {
-    killedBy: by,
-    killedAt: new Date(now()).toISOString(),
-  });
 }
 
 export interface AttachOptions extends WatchOptions {

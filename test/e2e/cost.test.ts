@@ -263,45 +263,28 @@ describe('budgets in config', () => {
     );
   });
 
-  // needs run.ts wiring (lead): the 5 lines of checkBudget and --over-budget in src/commands/run.ts.
-  it.fails(
-    'with budget.perRun 0.01, run --cpu 4096 --memory 8192 --timeout 2h exits 5 before any task starts, with the estimate and the budget',
-    async () => {
-      await stopTasksAtOnce();
-      await runCli(['config', 'set', 'budget.perRun', '0.01'], { configDir, emulator: false });
-      const proxy = await startAwsProxy(motoUrl());
-      try {
-        const result = await runCli(
-          [
-            'run',
-            '--image',
-            IMAGE,
-            '--cpu',
-            '4096',
-            '--memory',
-            '8192',
-            '--timeout',
-            '2h',
-            '--',
-            'echo',
-            'hi',
-          ],
-          { configDir, env: { AWS_ENDPOINT_URL: proxy.url } },
+  it('with budget.perRun 0.01, run --cpu 4096 --memory 8192 --timeout 2h exits 5 before any task starts, with the estimate and the budget', async () => {
+    await stopTasksAtOnce();
+    await runCli(['config', 'set', 'budget.perRun', '0.01'], { configDir, emulator: false });
+    const proxy = await startAwsProxy(motoUrl());
+    try {
+      const result = await runCli(
+        ['run', '--image', IMAGE, '--cpu', '4096', '--memory', '8192', '--timeout', '2h', '--', 'echo', 'hi'],
+        { configDir, env: { AWS_ENDPOINT_URL: proxy.url } },
+      );
+      expect(result.exitCode).toBe(5);
+      // 2 h of 4 vCPU and 8 GB: 2 * (4 * 0.04048 + 8 * 0.004445) = $0.39496
+      expect(result.stderr).toContain('$0.3950');
+      expect(result.stderr).toContain('budget.perRun $0.0100');
+      expect(result.stderr).toContain('--over-budget');
+      const writes = proxy.requests
+        .map((r) => r.operation.split('.').pop())
+        .filter((op) =>
+          ['RunTask', 'TransactWriteItems', 'PutItem', 'RegisterTaskDefinition'].includes(op ?? ''),
         );
-        expect(result.exitCode).toBe(5);
-        // 2 h of 4 vCPU and 8 GB: 2 * (4 * 0.04048 + 8 * 0.004445) = $0.39496
-        expect(result.stderr).toContain('$0.3950');
-        expect(result.stderr).toContain('budget.perRun $0.0100');
-        expect(result.stderr).toContain('--over-budget');
-        const writes = proxy.requests
-          .map((r) => r.operation.split('.').pop())
-          .filter((op) =>
-            ['RunTask', 'TransactWriteItems', 'PutItem', 'RegisterTaskDefinition'].includes(op ?? ''),
-          );
-        expect(writes).toEqual([]);
-      } finally {
-        await proxy.close();
-      }
-    },
-  );
+      expect(writes).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
