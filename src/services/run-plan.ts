@@ -1,4 +1,5 @@
 import { estimateHourly, estimateUpTo } from '../core/cost.js';
+import { defaultPricing } from './cost-of.js';
 import type { RunRequest } from '../core/run-request.js';
 import { taskDefinitionFamily } from '../core/taskdef.js';
 import { taskDefSpecFor } from './run.js';
@@ -39,6 +40,8 @@ export function planRun(request: RunRequest, stack: StackContext): RunPlan {
     region: stack.region,
     spot: request.spot,
     ephemeralStorageGiB: request.ephemeralStorageGiB,
+    // The refreshed price table and the configured Spot discount, as for recorded costs.
+    ...defaultPricing(),
   };
   const perHour = estimateHourly(size);
   const upTo = estimateUpTo(request.timeoutMs, size);
