@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests that use the SDK in-process should not print its Node-version notice; the CLI's own handling of
+// it is tested end to end, in subprocesses that do not inherit this.
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
 export default defineConfig({
   test: {
     projects: [
@@ -8,6 +12,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}'],
           environment: 'node',
+          env,
         },
       },
       {
@@ -18,6 +23,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          env,
         },
       },
       {
@@ -28,6 +34,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          env,
         },
       },
     ],

@@ -96,16 +96,18 @@ export async function createWithLock(
 export async function holderFinished(ctx: LockContext, lock: LockItem, now: number): Promise<boolean> {
   if (lock.state !== 'HELD' || !lock.holderExecutionId) return true;
   const holder = await ctx.store.getExecution(lock.holderExecutionId);
-  if (!holder || isTerminal(holder.status)) return true;
-  const cluster = holder.clusterArn ?? ctx.cluster;
-  if (holder.taskArn) {
+  if (holder && isTerminal(holder.status)) return true;
+  const cluster = holder?.clusterArn ?? ctx.cluster;
+  if (holder?.taskArn) {
     const task = await describeTask(ctx.clients, cluster, holder.taskArn);
     return !task || task.lastStatus === 'STOPPED';
   }
-  // No task recorded: the holder is still starting, or died before or just after RunTask.
+  // No task recorded: the holder is still starting, or died before or just after RunTask. No record at
+  // all (it outlived its retention, or a reader saw the lock before the record of the same transaction)
+  // is treated the same way, never as proof that the holder is gone.
   const leaseExpired = lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt <= now;
   if (!leaseExpired) return false;
-  return (await tasksStartedBy(ctx.clients, cluster, startedByFor(holder.id))).length === 0;
+  return (await tasksStartedBy(ctx.clients, cluster, startedByFor(lock.holderExecutionId))).length === 0;
 }
 
 export function lockHeld(lock: LockItem, now: number, stackName: string): RunvoyError {

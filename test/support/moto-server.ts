@@ -28,13 +28,36 @@ export interface RunningMoto {
   stop(): Promise<void>;
 }
 
-/** Starts moto_server on a free loopback port and waits until it answers. */
+/**
+ * moto_server serves requests on threads, and its DynamoDB transactions are not atomic across threads:
+ * a failed TransactWriteItems restores a snapshot of the table taken when it began, wiping what other
+ * transactions wrote meanwhile (seen as two winners of one lock, and records of transactions that
+ * failed). AWS serialises transactions. So the tests run the same moto 5.2.1 server app on one thread
+ * (one request at a time, as `moto_server` would with `threaded=False`), and fall back to `moto_server`
+ * when its Python cannot be imported from `python3`.
+ */
+const SERIAL_MOTO = [
+  'import sys',
+  'from werkzeug.serving import run_simple',
+  'from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app',
+  'app = DomainDispatcherApplication(create_backend_app)',
+  'run_simple(sys.argv[1], int(sys.argv[2]), app, threaded=False)',
+].join('\n');
+
+function serialMotoAvailable(): boolean {
+  return spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts the emulator on a free loopback port and waits until it answers. */
 export async function startMoto(): Promise<RunningMoto> {
   if (!motoInstalled()) throw new Error(MOTO_INSTALL_HINT);
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const [command, args] = serialMotoAvailable()
+    ? ['python3', ['-c', SERIAL_MOTO, '127.0.0.1', String(port)]]
+    : ['moto_server', ['-H', '127.0.0.1', '-p', String(port)]];
+  const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ENABLE_ISO_REGIONS: 'true' },
+    env: { ...process.env, MOTO_ENABLE_ISO_REGIONS: 'true', MOTO_PORT: String(port) },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
