@@ -30,8 +30,10 @@ export function stackNotFound(stackName: string, region: string, account?: strin
 
 /** Who is calling, from the cache when these credentials were seen before (no STS round trip). */
 export async function resolveIdentity(clients: AwsClients, cache: Cache): Promise<CallerIdentity> {
-  const sts = await clients.sts();
-  const credentials = await sts.config.credentials();
+  // Every command that needs the stack uses DynamoDB: its client resolves the same credentials, and the
+  // STS client is loaded only when the cache misses.
+  const dynamo = await clients.dynamo();
+  const credentials = await dynamo.config.credentials();
   const key = `identity:${hashKey(`${credentials.accessKeyId}|${process.env.AWS_ENDPOINT_URL ?? ''}`)}`;
   const cached = cache.get<CallerIdentity>(key, IDENTITY_CACHE_MAX_AGE);
   if (cached) return cached;
