@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { recordFromItem, type ExecutionRecord } from '../core/execution.js';
 import type { AuditEvent } from './store.js';
 
@@ -88,28 +88,33 @@ export async function queryExecutions(
   return { items, cursor: encodeCursor(start), requests };
 }
 
+type QueryInput = QueryCommandInput;
+
+/** Runs one Query to the last page, mapping every item; also says how many requests it took. */
+export async function queryAll<T>(
+  doc: DynamoDBDocumentClient,
+  input: Omit<QueryInput, 'ExclusiveStartKey'>,
+  map: (item: Record<string, unknown>) => T,
+): Promise<{ items: T[]; requests: number }> {
+  const { QueryCommand } = await lib();
+  const items: T[] = [];
+  let start: Record<string, unknown> | undefined;
+  let requests = 0;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    requests++;
+    items.push(...(out.Items ?? []).map(map));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return { items, requests };
+}
+
 /** Every execution not yet in a terminal status, from the sparse `active` index. */
 export async function queryActiveExecutions(
   doc: DynamoDBDocumentClient,
   table: string,
 ): Promise<ExecutionRecord[]> {
-  const { QueryCommand } = await lib();
-  const items: ExecutionRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: 'active',
-        KeyConditionExpression: 'activePk = :a',
-        ExpressionAttributeValues: { ':a': 'ACTIVE' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(out.Items ?? []).map((item) => recordFromItem(item)));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
+  return (await queryActiveExecutionsCounted(doc, table, false)).items;
 }
 
 /** Audit events in a time range, oldest first (byKind index, kindPk AUDIT). */
@@ -118,55 +123,41 @@ export async function queryAudit(
   table: string,
   range: { since: Date; until?: Date },
 ): Promise<AuditEvent[]> {
-  const { QueryCommand } = await lib();
-  const events: AuditEvent[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: 'byKind',
-        KeyConditionExpression: 'kindPk = :k AND kindSk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':k': 'AUDIT',
-          ':from': range.since.toISOString(),
-          ':to': `${(range.until ?? new Date('9999-12-31T00:00:00Z')).toISOString()}~`,
-        },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) {
+  const { items } = await queryAll(
+    doc,
+    {
+      TableName: table,
+      IndexName: 'byKind',
+      KeyConditionExpression: 'kindPk = :k AND kindSk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':k': 'AUDIT',
+        ':from': range.since.toISOString(),
+        ':to': `${(range.until ?? new Date('9999-12-31T00:00:00Z')).toISOString()}~`,
+      },
+    },
+    (item) => {
       const { pk: _pk, sk: _sk, kindPk: _k, kindSk: _s, expiresAt: _e, ...event } = item;
-      events.push(event as AuditEvent);
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return events;
+      return event as unknown as AuditEvent;
+    },
+  );
+  return items;
 }
 
-/** queryActiveExecutions, with the number of Query requests it took (for `list`'s request count). */
-export async function queryActiveExecutionsCounted(
+/** Every unfinished execution (newest first by default), with the number of Query requests (for `list`). */
+export function queryActiveExecutionsCounted(
   doc: DynamoDBDocumentClient,
   table: string,
+  newestFirst = true,
 ): Promise<{ items: ExecutionRecord[]; requests: number }> {
-  const { QueryCommand } = await lib();
-  const items: ExecutionRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  let requests = 0;
-  do {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: 'active',
-        KeyConditionExpression: 'activePk = :a',
-        ExpressionAttributeValues: { ':a': 'ACTIVE' },
-        ScanIndexForward: false,
-        ExclusiveStartKey: start,
-      }),
-    );
-    requests++;
-    items.push(...(out.Items ?? []).map((item) => recordFromItem(item)));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return { items, requests };
+  return queryAll(
+    doc,
+    {
+      TableName: table,
+      IndexName: 'active',
+      KeyConditionExpression: 'activePk = :a',
+      ExpressionAttributeValues: { ':a': 'ACTIVE' },
+      ScanIndexForward: !newestFirst,
+    },
+    (item) => recordFromItem(item),
+  );
 }

@@ -205,23 +205,18 @@ export class Store {
   }
 
   async listLocks(): Promise<LockItem[]> {
-    const { QueryCommand } = await lib();
-    const locks: LockItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byKind',
-          KeyConditionExpression: 'kindPk = :k',
-          ExpressionAttributeValues: { ':k': 'LOCK' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      locks.push(...(out.Items ?? []).map((item) => lockFromItem(item) as LockItem));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return locks;
+    const { queryAll } = await import('./queries.js');
+    const { items } = await queryAll(
+      this.doc,
+      {
+        TableName: this.table,
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kindPk = :k',
+        ExpressionAttributeValues: { ':k': 'LOCK' },
+      },
+      (item) => lockFromItem(item) as LockItem,
+    );
+    return items;
   }
 
   /** Extends the holder's lease; false when the lock is no longer this execution's (fence changed). */

@@ -34,6 +34,13 @@ export function streamOf(record: ExecutionRecord): string | undefined {
   return record.taskArn ? logStreamName(record.taskArn) : undefined;
 }
 
+interface ReadOptions {
+  isStopped?: () => boolean | Promise<boolean>;
+  signal?: AbortSignal;
+  onNotice?: (notice: TailNotice) => void;
+  timing?: Partial<TailTiming>;
+}
+
 /**
  * The lines of an execution, page by page, in order, each once: GetLogEvents through the tail engine,
  * or FilterLogEvents when a server-side filter is given; then the client-side --grep. Nothing is kept
@@ -42,12 +49,7 @@ export function streamOf(record: ExecutionRecord): string | undefined {
 export async function* readExecutionLogs(
   source: LogsSource,
   query: LogsQuery,
-  options: {
-    isStopped?: () => boolean | Promise<boolean>;
-    signal?: AbortSignal;
-    onNotice?: (notice: TailNotice) => void;
-    timing?: Partial<TailTiming>;
-  } = {},
+  options: ReadOptions = {},
 ): AsyncGenerator<LogLine[]> {
   const stream = streamOf(source.record);
   if (!stream) return;
@@ -124,12 +126,7 @@ async function* filterStream(
   logGroupName: string,
   logStreamName: string,
   query: LogsQuery,
-  options: {
-    isStopped?: () => boolean | Promise<boolean>;
-    signal?: AbortSignal;
-    onNotice?: (notice: TailNotice) => void;
-    timing?: Partial<TailTiming>;
-  },
+  options: ReadOptions,
 ): AsyncGenerator<LogLine[]> {
   const timing = { ...DEFAULT_TIMING, ...options.timing };
   const { signal } = options;
