@@ -10,6 +10,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
 } else {
   // oclif's Node engine check loads semver on every start; package.json's engines field already says it.
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true';
-  const { execute } = await import('@oclif/core');
+  // Through `require`: @oclif/core is CommonJS, and Node 20's `import()` of CommonJS first scans the
+  // source for export names (see src/aws/sdk.ts).
+  const { createRequire } = await import('node:module');
+  const { execute } = createRequire(import.meta.url)('@oclif/core');
   await execute({ dir: import.meta.url });
 }

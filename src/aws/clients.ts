@@ -1,4 +1,5 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { loadSdk } from './sdk.js';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
@@ -59,20 +60,20 @@ export class AwsClients {
   }
 
   ecs(): Promise<ECSClient> {
-    return this.make('ECS', async () => new (await import('@aws-sdk/client-ecs')).ECSClient(this.config()));
+    return this.make('ECS', async () => new (await loadSdk('@aws-sdk/client-ecs')).ECSClient(this.config()));
   }
 
   dynamo(): Promise<DynamoDBClient> {
     return this.make(
       'DynamoDB',
-      async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(this.config()),
+      async () => new (await loadSdk('@aws-sdk/client-dynamodb')).DynamoDBClient(this.config()),
     );
   }
 
   documents(): Promise<DynamoDBDocumentClient> {
     const cached = this.cache.get('DynamoDBDocument') as Promise<DynamoDBDocumentClient> | undefined;
     if (cached) return cached;
-    const client = Promise.all([this.dynamo(), import('@aws-sdk/lib-dynamodb')]).then(
+    const client = Promise.all([this.dynamo(), loadSdk('@aws-sdk/lib-dynamodb')]).then(
       ([dynamo, { DynamoDBDocumentClient }]) =>
         DynamoDBDocumentClient.from(dynamo, {
           marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -85,30 +86,30 @@ export class AwsClients {
   logs(): Promise<CloudWatchLogsClient> {
     return this.make(
       'CloudWatchLogs',
-      async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(this.config()),
+      async () => new (await loadSdk('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(this.config()),
     );
   }
 
   sts(): Promise<STSClient> {
-    return this.make('STS', async () => new (await import('@aws-sdk/client-sts')).STSClient(this.config()));
+    return this.make('STS', async () => new (await loadSdk('@aws-sdk/client-sts')).STSClient(this.config()));
   }
 
   cloudFormation(): Promise<CloudFormationClient> {
     return this.make(
       'CloudFormation',
-      async () => new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(this.config()),
+      async () => new (await loadSdk('@aws-sdk/client-cloudformation')).CloudFormationClient(this.config()),
     );
   }
 
   scheduler(): Promise<SchedulerClient> {
     return this.make(
       'Scheduler',
-      async () => new (await import('@aws-sdk/client-scheduler')).SchedulerClient(this.config()),
+      async () => new (await loadSdk('@aws-sdk/client-scheduler')).SchedulerClient(this.config()),
     );
   }
 
   ec2(): Promise<EC2Client> {
-    return this.make('EC2', async () => new (await import('@aws-sdk/client-ec2')).EC2Client(this.config()));
+    return this.make('EC2', async () => new (await loadSdk('@aws-sdk/client-ec2')).EC2Client(this.config()));
   }
 
   /**
@@ -118,7 +119,7 @@ export class AwsClients {
    */
   pricing(): Promise<PricingClient> {
     return this.make('Pricing', async () => {
-      const { PricingClient } = await import('@aws-sdk/client-pricing');
+      const { PricingClient } = await loadSdk('@aws-sdk/client-pricing');
       return new PricingClient({ ...this.config(), region: pricingRegionFor(this.settings.region) });
     });
   }

@@ -1,4 +1,5 @@
 import type { AwsClients } from './clients.js';
+import { loadSdk } from './sdk.js';
 
 export interface CallerIdentity {
   account: string;
@@ -7,7 +8,7 @@ export interface CallerIdentity {
 }
 
 export async function getCallerIdentity(clients: AwsClients): Promise<CallerIdentity> {
-  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const { GetCallerIdentityCommand } = await loadSdk('@aws-sdk/client-sts');
   const sts = await clients.sts();
   const out = await sts.send(new GetCallerIdentityCommand({}));
   return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };

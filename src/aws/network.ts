@@ -1,4 +1,5 @@
 import { RunvoyError } from '../core/errors.js';
+import { loadSdk } from './sdk.js';
 import type { AwsClients } from './clients.js';
 
 export interface NetworkChoice {
@@ -8,7 +9,7 @@ export interface NetworkChoice {
 
 /** The account's default VPC and its subnets, for `runvoy init --vpc default`. */
 export async function defaultVpcNetwork(clients: AwsClients): Promise<NetworkChoice> {
-  const { DescribeVpcsCommand, DescribeSubnetsCommand } = await import('@aws-sdk/client-ec2');
+  const { DescribeVpcsCommand, DescribeSubnetsCommand } = await loadSdk('@aws-sdk/client-ec2');
   const ec2 = await clients.ec2();
   const vpcs = await ec2.send(
     new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
@@ -31,7 +32,7 @@ export async function defaultVpcNetwork(clients: AwsClients): Promise<NetworkCho
 
 /** The VPC that the given subnets belong to; they must all exist and share one VPC. */
 export async function vpcOfSubnets(clients: AwsClients, subnetIds: string[]): Promise<NetworkChoice> {
-  const { DescribeSubnetsCommand } = await import('@aws-sdk/client-ec2');
+  const { DescribeSubnetsCommand } = await loadSdk('@aws-sdk/client-ec2');
   const ec2 = await clients.ec2();
   let found: Array<{ SubnetId?: string; VpcId?: string }>;
   try {

@@ -1,4 +1,5 @@
 import type { AwsClients } from './clients.js';
+import { loadSdk } from './sdk.js';
 import { usageTypePrefix } from '../core/pricing.js';
 
 /** The Fargate Linux usage types runvoy prices from, without their region prefix. */
@@ -33,7 +34,7 @@ export async function getFargatePriceList(clients: AwsClients, region: string): 
     throw new Error(`runvoy does not know the Price List usage-type prefix of region ${region}`);
   }
   const [{ GetProductsCommand }, pricing] = await Promise.all([
-    import('@aws-sdk/client-pricing'),
+    loadSdk('@aws-sdk/client-pricing'),
     clients.pricing(),
   ]);
   const pages = await Promise.all(

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { loadSdk } from './sdk.js';
 import { recordFromItem, type ExecutionRecord } from '../core/execution.js';
 import type { AuditEvent } from './store.js';
 
-const lib = () => import('@aws-sdk/lib-dynamodb');
+const lib = () => loadSdk('@aws-sdk/lib-dynamodb');
 
 export interface ExecutionPage {
   items: ExecutionRecord[];

@@ -1,4 +1,5 @@
 import type { AwsClients } from './clients.js';
+import { loadSdk } from './sdk.js';
 
 /** The stopped reason runvoy gives a task it stops at its --timeout, attached or not. */
 export const TIMEOUT_STOP_REASON = 'runvoy: --timeout reached';
@@ -20,7 +21,7 @@ export async function createTimeoutSchedule(
   clients: AwsClients,
   input: { executionId: string; at: Date; cluster: string; taskArn: string; roleArn: string },
 ): Promise<string> {
-  const { CreateScheduleCommand } = await import('@aws-sdk/client-scheduler');
+  const { CreateScheduleCommand } = await loadSdk('@aws-sdk/client-scheduler');
   const scheduler = await clients.scheduler();
   const name = timeoutScheduleName(input.executionId);
   await scheduler.send(
@@ -44,7 +45,7 @@ export async function createTimeoutSchedule(
 
 /** Deletes the timeout schedule of a finished run; one that already ran (and deleted itself) is fine. */
 export async function deleteTimeoutSchedule(clients: AwsClients, name: string): Promise<void> {
-  const { DeleteScheduleCommand } = await import('@aws-sdk/client-scheduler');
+  const { DeleteScheduleCommand } = await loadSdk('@aws-sdk/client-scheduler');
   const scheduler = await clients.scheduler();
   try {
     await scheduler.send(new DeleteScheduleCommand({ Name: name }));

@@ -6,6 +6,7 @@ import type {
   StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import type { AwsClients } from './clients.js';
+import { loadSdk } from './sdk.js';
 import type { ChangeAction, ResourceChangeSummary, StackEventSummary } from '../core/change-set.js';
 import { STACK_BUSY } from '../core/change-set.js';
 
@@ -21,7 +22,7 @@ export interface StackState {
 
 export type ParameterInput = { key: string; value: string } | { key: string; usePrevious: true };
 
-const cfnModule = () => import('@aws-sdk/client-cloudformation');
+const cfnModule = () => loadSdk('@aws-sdk/client-cloudformation');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function isStackMissing(error: unknown): boolean {

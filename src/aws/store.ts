@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadSdk } from './sdk.js';
 import { randomUUID } from 'node:crypto';
 import {
   EXECUTION_SK,
@@ -12,7 +13,7 @@ import { idPartition } from '../core/ids.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import { isTerminal, type ExecutionStatus } from '../core/status.js';
 
-const lib = () => import('@aws-sdk/lib-dynamodb');
+const lib = () => loadSdk('@aws-sdk/lib-dynamodb');
 
 export interface AuditEvent {
   id: string;
@@ -106,7 +107,7 @@ export class Store {
         lock &&
         (lockReason?.Code === 'ConditionalCheckFailed' || lockReason?.Code === 'TransactionConflict')
       ) {
-        const { unmarshall } = await import('@aws-sdk/util-dynamodb');
+        const { unmarshall } = await loadSdk('@aws-sdk/util-dynamodb');
         const current = lockReason.Item ? lockFromItem(unmarshall(lockReason.Item as never)) : undefined;
         throw new TransactionConflict(current);
       }

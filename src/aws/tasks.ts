@@ -1,10 +1,11 @@
 import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs';
+import { loadSdk } from './sdk.js';
 import type { AwsClients } from './clients.js';
 import type { TaskDefinitionInput } from '../core/taskdef.js';
 import type { TaskOverrides } from '../core/run-plan.js';
 import { RunvoyError } from '../core/errors.js';
 
-const ecsModule = () => import('@aws-sdk/client-ecs');
+const ecsModule = () => loadSdk('@aws-sdk/client-ecs');
 
 export interface RunTaskInput {
   cluster: string;

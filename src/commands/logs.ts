@@ -108,9 +108,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     ]);
     const clients = await this.aws();
     // Load the CloudWatch Logs client while the stack and the record are read: it is needed next.
-    const warm = Promise.all([clients.logs(), import('@aws-sdk/client-cloudwatch-logs')]).catch(
-      () => undefined,
-    );
+    const warm = clients.logs().catch(() => undefined);
     const stack = await requireStack(clients, String(this.settings().stack.value));
     const store = new Store(await clients.documents(), stack.outputs.tableName);
     const record = await resolveExecution(store, args.id);

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { loadSdk } from '../aws/sdk.js';
 import type { Task } from '@aws-sdk/client-ecs';
 import { deleteTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
 import { queryActiveExecutions } from '../aws/queries.js';
@@ -59,7 +60,7 @@ export interface ReconcileReport {
   requests: { describeTasks: number; listTasks: number };
 }
 
-const ecsModule = () => import('@aws-sdk/client-ecs');
+const ecsModule = () => loadSdk('@aws-sdk/client-ecs');
 
 /** How many executions reconcile updates at once (each is its own item, so they never conflict). */
 export const WRITE_CONCURRENCY = 8;

@@ -3,6 +3,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attachCallObserver, ORIGIN, type AwsCall } from '../../../src/aws/call-observer.js';
 import { AwsClients, CLIENT_DEFAULTS, endpointFromEnv } from '../../../src/aws/clients.js';
+import { loadSdk } from '../../../src/aws/sdk.js';
 import { isolatedAwsEnv, patchEnv, startFakeAws, type FakeAws } from './helpers.js';
 
 let restoreEnv: () => void;
@@ -96,6 +97,32 @@ describe('AwsClients', () => {
   it('region() fails with "Region is missing" when there is none', async () => {
     clients = new AwsClients({});
     await expect(clients.region()).rejects.toThrow(/region is missing/i);
+  });
+});
+
+describe('loadSdk', () => {
+  it('hands out the very classes an `import` of the package gives (one module cache)', async () => {
+    expect((await loadSdk('@aws-sdk/client-sts')).STSClient).toBe(STSClient);
+    expect((await loadSdk('@aws-sdk/client-ecs')).ListClustersCommand).toBe(ListClustersCommand);
+  });
+
+  it('loads every SDK package runvoy names', async () => {
+    const names = [
+      '@aws-sdk/client-cloudformation',
+      '@aws-sdk/client-cloudwatch-logs',
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/client-ec2',
+      '@aws-sdk/client-ecs',
+      '@aws-sdk/client-pricing',
+      '@aws-sdk/client-scheduler',
+      '@aws-sdk/client-sts',
+      '@aws-sdk/lib-dynamodb',
+      '@aws-sdk/util-dynamodb',
+    ] as const;
+    for (const name of names) {
+      const loaded = await loadSdk(name);
+      expect(Object.keys(loaded).length, name).toBeGreaterThan(0);
+    }
   });
 });
 
