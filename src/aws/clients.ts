@@ -124,10 +124,13 @@ export class AwsClients {
     });
   }
 
-  /** The region the clients resolved (flag, env, config or profile). */
+  /**
+   * The region the clients resolved (flag, env, config or profile). Read from the DynamoDB client, which
+   * every command that needs the stack makes anyway, so that no other SDK package is loaded for it.
+   */
   async region(): Promise<string> {
-    const sts = await this.sts();
-    return sts.config.region();
+    const dynamo = await this.dynamo();
+    return dynamo.config.region();
   }
 
   destroy(): void {

@@ -94,6 +94,13 @@ describe('AwsClients', () => {
     fromEnv.destroy();
   });
 
+  it('region() is read without loading the STS client', async () => {
+    clients = new AwsClients({ region: 'eu-north-1' });
+    expect(await clients.region()).toBe('eu-north-1');
+    const made = [...(clients as unknown as { cache: Map<string, unknown> }).cache.keys()];
+    expect(made).toEqual(['DynamoDB']);
+  });
+
   it('region() fails with "Region is missing" when there is none', async () => {
     clients = new AwsClients({});
     await expect(clients.region()).rejects.toThrow(/region is missing/i);
