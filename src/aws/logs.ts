@@ -5,8 +5,9 @@ import type {
   StartLiveTailResponseStream,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { endpointFromEnv } from './clients.js';
+import { loadSdk } from './sdk.js';
 
-const logsModule = () => import('@aws-sdk/client-cloudwatch-logs');
+const logsModule = () => loadSdk('@aws-sdk/client-cloudwatch-logs');
 
 /** One log line as runvoy handles it: the container's message, its time and when CloudWatch took it. */
 export interface LogLine {
@@ -33,12 +34,11 @@ export interface GetPageInput {
   signal?: AbortSignal;
 }
 
+// Runs once per log line: plain assignments, no object spread.
 function toLine(event: OutputLogEvent | FilteredLogEvent): LogLine {
-  return {
-    timestamp: event.timestamp ?? 0,
-    ...(event.ingestionTime === undefined ? {} : { ingestionTime: event.ingestionTime }),
-    message: event.message ?? '',
-  };
+  const line: LogLine = { timestamp: event.timestamp ?? 0, message: event.message ?? '' };
+  if (event.ingestionTime !== undefined) line.ingestionTime = event.ingestionTime;
+  return line;
 }
 
 /** One GetLogEvents page (up to 10,000 events or 1 MB). */

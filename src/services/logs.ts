@@ -2,11 +2,10 @@ import type { Task } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../aws/clients.js';
 import { filterLogEventsPage, isTransient, logGroupArnFor, type LogLine } from '../aws/logs.js';
 import type { Store } from '../aws/store.js';
-import { describeTask } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { logStreamName } from '../core/run-plan.js';
 import { isTerminal } from '../core/status.js';
-import { finaliseExecution, type Finalised } from './finalise.js';
+import type { Finalised } from './finalise.js';
 import type { StackContext } from './stack-context.js';
 import { backoff, DEFAULT_TIMING, tailStream, type TailNotice, type TailTiming } from './tail.js';
 
@@ -277,6 +276,11 @@ export function watchTask(
   let inFlight: Promise<boolean> | undefined;
 
   const check = async (): Promise<boolean> => {
+    // Loaded here: only a followed execution needs them, and a plain export should not pay for them.
+    const [{ describeTask }, { finaliseExecution }] = await Promise.all([
+      import('../aws/tasks.js'),
+      import('./finalise.js'),
+    ]);
     const task: Task | undefined = await describeTask(
       deps.clients,
       current.clusterArn ?? deps.stack.outputs.clusterName,
