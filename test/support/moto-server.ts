@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const MOTO_INSTALL_HINT =
   'moto_server was not found on PATH. The integration and e2e tests run against the real AWS emulator: install it with `pip install "moto[server]==5.2.1"` and run the tests again.';
@@ -55,35 +58,55 @@ export async function startMoto(): Promise<RunningMoto> {
   const [command, args] = serialMotoAvailable()
     ? ['python3', ['-c', SERIAL_MOTO, '127.0.0.1', String(port)]]
     : ['moto_server', ['-H', '127.0.0.1', '-p', String(port)]];
+  // moto logs a line to stderr for every request. Into a pipe, those lines block moto once the pipe is
+  // full and the parent is not reading it, which is the case while a bench waits in spawnSync: moto hung
+  // after a few hundred requests. A file never fills.
+  const logDir = mkdtempSync(join(tmpdir(), 'runvoy-moto-'));
+  const logFile = join(logDir, 'stderr.log');
+  const logFd = openSync(logFile, 'w');
   const child = spawn(command, args, {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd],
     env: { ...process.env, MOTO_ENABLE_ISO_REGIONS: 'true', MOTO_PORT: String(port) },
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-20_000);
-  });
+  closeSync(logFd);
+  const stderr = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-20_000);
+    } catch {
+      return '';
+    }
+  };
+  const removeLog = () => rmSync(logDir, { recursive: true, force: true });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) {
+      const log = stderr();
+      removeLog();
+      throw new Error(`moto_server exited with ${child.exitCode}: ${log}`);
+    }
     try {
       const res = await fetch(`${url}/moto-api/`);
       if (res.ok || res.status < 500) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`moto_server did not start within 30 s: ${stderr}`);
+    if (Date.now() > deadline) {
+      const log = stderr();
+      child.kill('SIGTERM');
+      removeLog();
+      throw new Error(`moto_server did not start within 30 s: ${log}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     url,
     process: child,
     stop: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      }).finally(removeLog),
   };
 }
