@@ -7,7 +7,7 @@ import type { ExecutionRecord } from '../core/execution.js';
 import { parseSince, SINCE_SYNTAX } from '../core/duration.js';
 import { isTerminal } from '../core/status.js';
 import type { LogFormat, LogsQuery } from '../services/logs.js';
-import { recordSummary } from '../ui/log-lines.js';
+import { recordSummary, retryNoticeLine } from '../ui/log-lines.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Store } from '../aws/store.js';
 import type { StackContext } from '../services/stack-context.js';
@@ -157,8 +157,9 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
         onNotice: (notice) => {
           if (notice.kind === 'no-stream') {
             this.note(`The log stream ${stream} does not exist: the container has written nothing (yet).`);
-          } else if (notice.kind === 'retry' && this.globalFlags.debug) {
-            this.note(`logs: ${notice.error}; retrying in ${notice.delayMs} ms`);
+          } else if (notice.kind === 'retry') {
+            const line = retryNoticeLine(notice, this.globalFlags.debug);
+            if (line) this.note(line);
           }
         },
       })) {

@@ -10,7 +10,7 @@ import type { RunPlan } from '../services/run-plan.js';
 import type { Finalised } from '../services/finalise.js';
 import type { LogLine } from '../aws/logs.js';
 import type { killExecutionTask as killExecutionTaskType } from '../services/run.js';
-import { jsonLogLines, textLogLines, writeOut } from '../ui/log-lines.js';
+import { jsonLogLines, retryNoticeLine, textLogLines, writeOut } from '../ui/log-lines.js';
 
 type RunFlags = Interfaces.InferredFlags<typeof Run.flags>;
 
@@ -149,7 +149,12 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       const watched = await attachExecution({ ...deps, reporter: watchReporter }, record, {
         detachSignal: detachController.signal,
         onLines,
-        onNotice: live ? (notice) => live.tailNotice(notice) : undefined,
+        onNotice: live
+          ? (notice) => live.tailNotice(notice)
+          : (notice) => {
+              const line = notice.kind === 'retry' && retryNoticeLine(notice, this.globalFlags.debug);
+              if (line) this.note(line);
+            },
       });
       if (watched.kind === 'detached') {
         await live?.close();

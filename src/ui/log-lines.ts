@@ -1,4 +1,5 @@
 import type { LogLine } from '../aws/logs.js';
+import type { TailNotice } from '../services/tail.js';
 import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
 
@@ -48,4 +49,18 @@ export async function writeOut(text: string): Promise<void> {
     process.stdout.once('close', done);
     process.stdout.once('error', done);
   });
+}
+
+type RetryNotice = Extract<TailNotice, { kind: 'retry' }>;
+
+/**
+ * What a plain (non-TTY) reader is told about a failed log read. One failure is usually a blip and is
+ * shown only under --debug; from the second in a row the reader should know why nothing is coming.
+ */
+export function retryNoticeLine(notice: RetryNotice, debug: boolean): string | undefined {
+  if (!debug && notice.attempt < 2) return undefined;
+  const what = notice.throttled
+    ? 'CloudWatch Logs is throttling the reads'
+    : `Reading the log failed: ${notice.error}`;
+  return `${what}. Retrying in ${Math.ceil(notice.delayMs / 100) / 10}s (attempt ${notice.attempt}); it resumes where it stopped, so no line is lost or repeated.`;
 }

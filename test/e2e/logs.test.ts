@@ -13,7 +13,8 @@ import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, newConfigDir, runCli } from '../support/cli.js';
 import { putLines, sampleLines } from '../support/log-writer.js';
-import { awsEnv, keepTasksRunning, resetMoto, sdkConfig } from '../support/moto.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { awsEnv, keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
 
@@ -315,6 +316,38 @@ describe('runvoy logs against the emulator', () => {
       }
     }
   });
+
+  it('says on stderr why no line is coming once reads keep failing, then prints every line once', async () => {
+    const run = await startRun();
+    const lines = sampleLines(50);
+    const client = logs();
+    try {
+      await putLines(client, outputs.LogGroupName ?? '', run.stream, lines, (i) => Date.now() - 60_000 + i);
+    } finally {
+      client.destroy();
+    }
+    // Every GetLogEvents call of the first ten is reset: the SDK retries each call 5 times, so the tail
+    // engine sees two failed reads in a row before the third gets through.
+    const proxy = await startFaultProxy(motoUrl(), (operation, n) =>
+      operation === 'GetLogEvents' && n <= 10 ? 'reset' : 'pass',
+    );
+    try {
+      const result = await runCli(['logs', run.id], {
+        configDir,
+        env: { AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: proxy.url },
+      });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toBe(`${lines.join('\n')}\n`);
+      const notices = result.stderr.split('\n').filter((line) => line.includes('Retrying in'));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^Reading the log failed: .+\. Retrying in [\d.]+s \(attempt 2\)/);
+      expect(proxy.seen.filter((s) => s.operation === 'GetLogEvents' && s.fault === 'reset')).toHaveLength(
+        10,
+      );
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
 
   it('bad flags are exit 2 before any AWS call', async () => {
     const result = await runCli(['logs', 'abc123', '--grep', '(unclosed'], { configDir, emulator: false });

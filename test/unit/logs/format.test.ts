@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isMissingStream, isThrottle, isTransient, logGroupArnFor } from '../../../src/aws/logs.js';
 import { csvField, formatLine, formatPage } from '../../../src/services/logs.js';
 import { backoff, DEFAULT_TIMING, pollDelay } from '../../../src/services/tail.js';
+import { retryNoticeLine } from '../../../src/ui/log-lines.js';
 
 const line = {
   timestamp: Date.parse('2026-05-01T12:00:00.123Z'),
@@ -72,6 +73,32 @@ describe('error classes', () => {
     );
     expect(logGroupArnFor('us-gov-west-1', '1', '/g')).toBe(
       'arn:aws-us-gov:logs:us-gov-west-1:1:log-group:/g',
+    );
+  });
+});
+
+describe('retry notices for plain output', () => {
+  const failure = {
+    kind: 'retry' as const,
+    error: 'socket hang up',
+    throttled: false,
+    attempt: 1,
+    delayMs: 250,
+  };
+
+  it('keeps a single failure quiet unless --debug', () => {
+    expect(retryNoticeLine(failure, false)).toBeUndefined();
+    expect(retryNoticeLine(failure, true)).toBe(
+      'Reading the log failed: socket hang up. Retrying in 0.3s (attempt 1); it resumes where it stopped, so no line is lost or repeated.',
+    );
+  });
+
+  it('tells the reader from the second failure in a row, naming throttling as such', () => {
+    expect(retryNoticeLine({ ...failure, attempt: 2, delayMs: 1_800 }, false)).toBe(
+      'Reading the log failed: socket hang up. Retrying in 1.8s (attempt 2); it resumes where it stopped, so no line is lost or repeated.',
+    );
+    expect(retryNoticeLine({ ...failure, throttled: true, attempt: 3, delayMs: 4_000 }, false)).toMatch(
+      /^CloudWatch Logs is throttling the reads\. Retrying in 4s \(attempt 3\)/,
     );
   });
 });
