@@ -6,6 +6,7 @@ import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal } from '../core/status.js';
 import type { TailNotice } from '../services/tail.js';
+import { retryDelay } from './log-lines.js';
 
 /* eslint-disable no-control-regex -- these expressions are about control characters */
 /** Keeps SGR colour sequences (ESC [ ... m) and drops every other control sequence and character. */
@@ -297,7 +298,7 @@ export function startLiveView(options: {
         store.setNotice('Waiting for the first line: the log stream does not exist yet.', true);
       } else if (notice.kind === 'retry') {
         store.setNotice(
-          `${notice.throttled ? 'Throttled' : 'Log read failed'}; retrying in ${Math.ceil(notice.delayMs / 100) / 10}s.`,
+          `${notice.throttled ? 'Throttled' : 'Log read failed'}; retrying in ${retryDelay(notice.delayMs)}.`,
           true,
         );
       }

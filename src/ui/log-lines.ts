@@ -62,5 +62,10 @@ export function retryNoticeLine(notice: RetryNotice, debug: boolean): string | u
   const what = notice.throttled
     ? 'CloudWatch Logs is throttling the reads'
     : `Reading the log failed: ${notice.error}`;
-  return `${what}. Retrying in ${Math.ceil(notice.delayMs / 100) / 10}s (attempt ${notice.attempt}); it resumes where it stopped, so no line is lost or repeated.`;
+  return `${what}. Retrying in ${retryDelay(notice.delayMs)} (attempt ${notice.attempt}); it resumes where it stopped, so no line is lost or repeated.`;
+}
+
+/** A retry delay as people read it: seconds, to a tenth. */
+export function retryDelay(ms: number): string {
+  return `${Math.ceil(ms / 100) / 10}s`;
 }
