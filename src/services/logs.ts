@@ -7,7 +7,14 @@ import { logStreamName } from '../core/run-plan.js';
 import { isTerminal } from '../core/status.js';
 import type { Finalised } from './finalise.js';
 import type { StackContext } from './stack-context.js';
-import { backoff, DEFAULT_TIMING, tailStream, type TailNotice, type TailTiming } from './tail.js';
+import {
+  backoff,
+  DEFAULT_TIMING,
+  retryNotice,
+  tailStream,
+  type TailNotice,
+  type TailTiming,
+} from './tail.js';
 
 export type LogFormat = 'text' | 'json' | 'csv';
 
@@ -157,13 +164,7 @@ async function* filterStream(
         if (signal?.aborted) return;
         if (!isTransient(error) || ++failures > timing.maxFailures) throw error;
         const delayMs = backoff(failures, timing);
-        options.onNotice?.({
-          kind: 'retry',
-          error: (error as Error).message,
-          throttled: false,
-          attempt: failures,
-          delayMs,
-        });
+        options.onNotice?.(retryNotice(error, failures, delayMs));
         await sleep(delayMs, signal);
         continue;
       }

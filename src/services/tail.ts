@@ -193,6 +193,18 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
   let draining = false;
   let waitingNoticed = false;
 
+  /** Nothing new to read: once the task has stopped, wait for the last flush and drain; else poll later. */
+  const waitForMore = async (): Promise<void> => {
+    if (await options.isStopped?.()) {
+      draining = true;
+      onNotice?.({ kind: 'draining' });
+      await bell.sleep(timing.drainGraceMs, signal);
+      return;
+    }
+    idle++;
+    await bell.sleep(pollDelay(idle, timing, liveTailActive), signal);
+  };
+
   try {
     void startDoorbell();
 
@@ -223,26 +235,13 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
             onNotice?.({ kind: 'waiting-for-stream' });
           }
           if (draining) return;
-          if (await options.isStopped?.()) {
-            draining = true;
-            onNotice?.({ kind: 'draining' });
-            await bell.sleep(timing.drainGraceMs, signal);
-            continue;
-          }
-          idle++;
-          await bell.sleep(pollDelay(idle, timing, liveTailActive), signal);
+          await waitForMore();
           continue;
         }
         if (isTransient(error) && failures < timing.maxFailures) {
           failures++;
           const delayMs = backoff(failures, timing);
-          onNotice?.({
-            kind: 'retry',
-            error: describeError(error),
-            throttled: isThrottle(error),
-            attempt: failures,
-            delayMs,
-          });
+          onNotice?.(retryNotice(error, failures, delayMs));
           await bell.sleep(delayMs, signal);
           continue;
         }
@@ -260,14 +259,7 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
       }
       if (more) continue;
       if (!options.follow || draining) return;
-      if (await options.isStopped?.()) {
-        draining = true;
-        onNotice?.({ kind: 'draining' });
-        await bell.sleep(timing.drainGraceMs, signal);
-        continue;
-      }
-      idle++;
-      await bell.sleep(pollDelay(idle, timing, liveTailActive), signal);
+      await waitForMore();
     }
   } finally {
     ended = true;
@@ -307,13 +299,7 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
       if (isMissingStream(outcome.error)) return undefined;
       if (!isTransient(outcome.error) || attempt > timing.maxFailures) throw outcome.error;
       const delayMs = backoff(attempt, timing);
-      onNotice?.({
-        kind: 'retry',
-        error: describeError(outcome.error),
-        throttled: isThrottle(outcome.error),
-        attempt,
-        delayMs,
-      });
+      onNotice?.(retryNotice(outcome.error, attempt, delayMs));
       await bell.sleep(delayMs, signal);
       if (signal?.aborted) return undefined;
     }
@@ -329,6 +315,11 @@ export function backoff(attempt: number, timing: TailTiming, random: () => numbe
   const ceiling = Math.min(timing.maxBackoffMs, timing.baseBackoffMs * 2 ** (attempt - 1));
   // "Equal jitter": at least half the ceiling, so that a retry storm spreads without going to zero.
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** The notice for a failed read that will be retried after `delayMs`. */
+export function retryNotice(error: unknown, attempt: number, delayMs: number): TailNotice {
+  return { kind: 'retry', error: describeError(error), throttled: isThrottle(error), attempt, delayMs };
 }
 
 function describeError(error: unknown): string {

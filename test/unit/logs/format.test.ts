@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isMissingStream, isThrottle, isTransient, logGroupArnFor } from '../../../src/aws/logs.js';
 import { csvField, formatLine, formatPage } from '../../../src/services/logs.js';
-import { backoff, DEFAULT_TIMING, pollDelay } from '../../../src/services/tail.js';
+import { backoff, DEFAULT_TIMING, pollDelay, retryNotice } from '../../../src/services/tail.js';
 import { retryNoticeLine } from '../../../src/ui/log-lines.js';
 
 const line = {
@@ -100,5 +100,23 @@ describe('retry notices for plain output', () => {
     expect(retryNoticeLine({ ...failure, throttled: true, attempt: 3, delayMs: 4_000 }, false)).toMatch(
       /^CloudWatch Logs is throttling the reads\. Retrying in 4s \(attempt 3\)/,
     );
+  });
+});
+
+describe('retryNotice', () => {
+  it('names the error and tells throttling apart, for GetLogEvents and FilterLogEvents alike', () => {
+    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    expect(retryNotice(throttle, 2, 500)).toEqual({
+      kind: 'retry',
+      error: 'ThrottlingException: Rate exceeded',
+      throttled: true,
+      attempt: 2,
+      delayMs: 500,
+    });
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(retryNotice(reset, 1, 250)).toMatchObject({
+      throttled: false,
+      error: 'Error: ECONNRESET: socket hang up',
+    });
   });
 });
