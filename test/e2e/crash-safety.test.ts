@@ -7,13 +7,8 @@
 import { spawn } from 'node:child_process';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BIN, newConfigDir, runCli } from '../support/cli.js';
-import {
-  disagreements,
-  emulatorState,
-  startKillProxy,
-  touchesLock,
-  type KillRule,
-} from '../support/kill-proxy.js';
+import { disagreements, emulatorState } from '../support/emulator-state.js';
+import { startKillProxy, touchesLock, type KillRule } from '../support/kill-proxy.js';
 import { awsEnv, motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';

@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
 import { BIN, newConfigDir, runCli, type CliResult } from '../support/cli.js';
-import { emulatorState, disagreements, type ExecutionRow } from '../support/kill-proxy.js';
+import { emulatorState, disagreements, type ExecutionRow } from '../support/emulator-state.js';
 import { awsEnv, keepTasksRunning, motoUrl, resetMoto, sdkConfig, TEST_ACCOUNT } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';

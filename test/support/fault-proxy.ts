@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { startProxy } from './proxy.js';
 
 /** What the proxy does with one request. */
 export type Fault =
@@ -28,76 +28,40 @@ export async function startFaultProxy(
   target: string,
   plan: (operation: string, n: number) => Fault,
 ): Promise<FaultProxy> {
-  const upstream = new URL(target);
   const seen: { operation: string; fault: Fault }[] = [];
   const counts = new Map<string, number>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const target = req.headers['x-amz-target'];
-      const operation = typeof target === 'string' ? (target.split('.').pop() ?? target) : (req.url ?? '/');
-      const n = (counts.get(operation) ?? 0) + 1;
-      counts.set(operation, n);
-      const fault = plan(operation, n);
-      seen.push({ operation, fault });
-      if (fault === 'throttle' || fault === 'deny') {
-        const payload = JSON.stringify(
-          fault === 'throttle'
-            ? { __type: 'ThrottlingException', message: 'Rate exceeded' }
-            : {
-                __type: 'AccessDeniedException',
-                message: 'User is not authorized to perform: logs:GetLogEvents',
-              },
+  const proxy = await startProxy(target, ({ operation }, actions) => {
+    const n = (counts.get(operation) ?? 0) + 1;
+    counts.set(operation, n);
+    const fault = plan(operation, n);
+    seen.push({ operation, fault });
+    switch (fault) {
+      case 'throttle':
+      case 'deny':
+        return actions.respond(
+          400,
+          { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `fault-${seen.length}` },
+          JSON.stringify(
+            fault === 'throttle'
+              ? { __type: 'ThrottlingException', message: 'Rate exceeded' }
+              : {
+                  __type: 'AccessDeniedException',
+                  message: 'User is not authorized to perform: logs:GetLogEvents',
+                },
+          ),
         );
-        res.writeHead(400, {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amzn-requestid': `fault-${seen.length}`,
-          'content-length': Buffer.byteLength(payload),
-        });
-        res.end(payload);
-        return;
-      }
-      if (fault === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      const out = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (answer) => {
-          if (fault === 'lose-answer') {
+      case 'reset':
+        return actions.reset();
+      case 'lose-answer':
+        return actions.forward({
+          swallow: (answer) => {
             answer.resume();
-            answer.on('end', () => req.socket.destroy());
-            return;
-          }
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      out.on('error', (error) => {
-        res.writeHead(502);
-        res.end(String(error));
-      });
-      out.end(body);
-    });
+            answer.on('end', () => actions.reset());
+          },
+        });
+      default:
+        return actions.forward();
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...proxy, seen };
 }

@@ -1,0 +1,127 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { sdkConfig } from './moto.js';
+
+export interface ExecutionRow {
+  id: string;
+  status: string;
+  origin: string;
+  taskArn?: string;
+  lockName?: string;
+  fence?: number;
+  callerArn: string;
+  image: string;
+  command: string[];
+  killedBy?: string;
+  killedAt?: string;
+  createdAt: string;
+  timeoutAt?: string;
+}
+
+export interface LockRow {
+  name: string;
+  state: string;
+  fence: number;
+  holderExecutionId?: string;
+}
+
+export interface EmulatorState {
+  outputs: Record<string, string>;
+  executions: ExecutionRow[];
+  locks: LockRow[];
+  tasks: Task[];
+}
+
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'STOPPED', 'TIMED_OUT', 'LOST'];
+
+/** Everything runvoy keeps and runs, read straight from the emulator (indexed Queries, no Scan). */
+export async function emulatorState(stackName = 'runvoy'): Promise<EmulatorState> {
+  const cfn = new CloudFormationClient(sdkConfig());
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig()));
+  const ecs = new ECSClient(sdkConfig());
+  try {
+    const stack = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs = Object.fromEntries(
+      (stack.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+    const query = async (kind: string) => {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await doc.send(
+          new QueryCommand({
+            TableName: outputs.TableName,
+            IndexName: 'byKind',
+            KeyConditionExpression: 'kindPk = :k',
+            ExpressionAttributeValues: { ':k': kind },
+            ScanIndexForward: false,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
+    };
+    const arns: string[] = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      const out = await ecs.send(new ListTasksCommand({ cluster: outputs.ClusterName, desiredStatus }));
+      arns.push(...(out.taskArns ?? []));
+    }
+    const tasks: Task[] = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      const out = await ecs.send(
+        new DescribeTasksCommand({
+          cluster: outputs.ClusterName,
+          tasks: arns.slice(i, i + 100),
+          include: ['TAGS'],
+        }),
+      );
+      tasks.push(...(out.tasks ?? []));
+    }
+    return {
+      outputs,
+      executions: (await query('EXEC')) as unknown as ExecutionRow[],
+      locks: (await query('LOCK')) as unknown as LockRow[],
+      tasks,
+    };
+  } finally {
+    cfn.destroy();
+    doc.destroy();
+    ecs.destroy();
+  }
+}
+
+/**
+ * What "agreement" means after a crash (SPEC section 9): no lock held by a finished (or missing)
+ * execution, no task without a record, no record left non-terminal whose task is stopped or unknown.
+ * Returns the disagreements found, empty when the state is consistent.
+ */
+export function disagreements(state: EmulatorState): string[] {
+  const problems: string[] = [];
+  const byId = new Map(state.executions.map((e) => [e.id, e]));
+  const taskByArn = new Map(state.tasks.map((t) => [t.taskArn ?? '', t]));
+  for (const lock of state.locks) {
+    if (lock.state !== 'HELD') continue;
+    const holder = lock.holderExecutionId ? byId.get(lock.holderExecutionId) : undefined;
+    if (!holder)
+      problems.push(`lock ${lock.name} is held by ${lock.holderExecutionId ?? '?'}, which has no record`);
+    else if (TERMINAL.includes(holder.status)) {
+      problems.push(`lock ${lock.name} is held by ${holder.id}, which is ${holder.status}`);
+    }
+  }
+  const recordedArns = new Set(state.executions.flatMap((e) => (e.taskArn ? [e.taskArn] : [])));
+  for (const task of state.tasks) {
+    if (!recordedArns.has(task.taskArn ?? '')) problems.push(`task ${task.taskArn} has no record`);
+  }
+  for (const e of state.executions) {
+    if (TERMINAL.includes(e.status)) continue;
+    const task = e.taskArn ? taskByArn.get(e.taskArn) : undefined;
+    if (!task) problems.push(`execution ${e.id} is ${e.status} but has no task in ECS`);
+    else if (task.lastStatus === 'STOPPED')
+      problems.push(`execution ${e.id} is ${e.status} but its task stopped`);
+  }
+  return problems;
+}
