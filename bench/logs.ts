@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { startMoto } from '../test/support/moto-server.js';
 import { putLines, sampleLines } from '../test/support/log-writer.js';
+import { benchEnv } from './lib/env.js';
 import { median, round } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -70,21 +71,7 @@ async function main(): Promise<void> {
   if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed to measure peak memory`);
   const moto = await startMoto();
   const dir = mkdtempSync(join(tmpdir(), 'runvoy-bench-logs-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NO_COLOR: '1',
-    RUNVOY_CONFIG_DIR: join(dir, 'config'),
-    AWS_CONFIG_FILE: '/nonexistent/config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-    AWS_ENDPOINT_URL: moto.url,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-  };
+  const env = benchEnv(join(dir, 'config'), moto.url, REGION);
   try {
     const cli = (args: string[]) => {
       const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });

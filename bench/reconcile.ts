@@ -32,6 +32,7 @@ import { executionItem, type ExecutionRecord } from '../src/core/execution.js';
 import { newExecutionId } from '../src/core/ids.js';
 import { startAwsProxy, type AwsProxy } from '../test/support/aws-proxy.js';
 import { startMoto } from '../test/support/moto-server.js';
+import { benchEnv } from './lib/env.js';
 import { formatMs, round, summarize } from './lib/stats.js';
 import { renderMarkdownTable, renderTable, type Column } from './lib/table.js';
 
@@ -128,19 +129,7 @@ async function main(): Promise<void> {
   const moto = await startMoto();
   const proxy = await startAwsProxy(moto.url);
   const configDir = mkdtempSync(join(tmpdir(), 'runvoy-bench-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NO_COLOR: '1',
-    RUNVOY_CONFIG_DIR: configDir,
-    AWS_CONFIG_FILE: join(configDir, 'none'),
-    AWS_SHARED_CREDENTIALS_FILE: join(configDir, 'none'),
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: REGION,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const env = benchEnv(configDir, undefined, REGION);
   const sdk = {
     region: REGION,
     endpoint: moto.url,

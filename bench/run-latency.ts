@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startAwsProxy, type AwsProxy, type ProxiedRequest } from '../test/support/aws-proxy.js';
 import { startMoto, type RunningMoto } from '../test/support/moto-server.js';
+import { benchEnv } from './lib/env.js';
 import { median, round } from './lib/stats.js';
 import { renderTable, type Column } from './lib/table.js';
 
@@ -106,22 +107,6 @@ interface Measured {
   totalRequests: number;
 }
 
-function env(configDir: string, endpoint: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    NO_COLOR: '1',
-    RUNVOY_CONFIG_DIR: configDir,
-    AWS_CONFIG_FILE: '/nonexistent/runvoy-bench-aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-bench-aws-credentials',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: REGION,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL: endpoint,
-  };
-}
-
 function runCli(
   args: string[],
   configDir: string,
@@ -129,7 +114,7 @@ function runCli(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: env(configDir, endpoint),
+      env: benchEnv(configDir, endpoint, REGION),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -256,7 +241,7 @@ async function referenceProcess(
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: ROOT,
       env: {
-        ...env(tmpdir(), proxy.url),
+        ...benchEnv(tmpdir(), proxy.url, REGION),
         RUN_TASK_INPUT: JSON.stringify(input),
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },

@@ -21,6 +21,7 @@ import { DescribeStacksCommand, CloudFormationClient } from '@aws-sdk/client-clo
 import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { startMoto } from '../test/support/moto-server.js';
 import { createStream } from '../test/support/log-writer.js';
+import { benchEnv } from './lib/env.js';
 import { percentile, round } from './lib/stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,18 +36,7 @@ const LINES = Number(values.lines);
 async function main(): Promise<void> {
   const moto = await startMoto();
   const dir = mkdtempSync(join(tmpdir(), 'runvoy-bench-tail-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NO_COLOR: '1',
-    RUNVOY_CONFIG_DIR: join(dir, 'config'),
-    AWS_CONFIG_FILE: '/nonexistent/config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-    AWS_ENDPOINT_URL: moto.url,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: REGION,
-  };
+  const env = benchEnv(join(dir, 'config'), moto.url, REGION);
   const sdk = { region: REGION, endpoint: moto.url, credentials: { accessKeyId: 'b', secretAccessKey: 'b' } };
   const logs = new CloudWatchLogsClient(sdk);
   try {
