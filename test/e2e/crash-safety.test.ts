@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, newConfigDir, runCli } from '../support/cli.js';
+import { BIN, cliEnv, newConfigDir, runCli } from '../support/cli.js';
 import { disagreements, emulatorState } from '../support/emulator-state.js';
 import { startKillProxy, touchesLock, type KillRule } from '../support/kill-proxy.js';
-import { awsEnv, motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
+import { motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
 
@@ -23,16 +23,7 @@ async function runAndKill(rule: KillRule): Promise<{ signal: NodeJS.Signals | nu
       process.execPath,
       [BIN, 'run', '--image', IMAGE, '--lock', 'crash', '--', 'sleep', '5'],
       {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NO_COLOR: '1',
-          RUNVOY_CONFIG_DIR: configDir,
-          AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-          ...awsEnv(),
-          AWS_ENDPOINT_URL: proxy.url,
-        },
+        env: cliEnv(configDir, { AWS_ENDPOINT_URL: proxy.url }),
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );

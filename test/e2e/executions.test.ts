@@ -2,16 +2,15 @@
  * `list`, `status`, `kill`, `reconcile` and `audit` end to end: the built CLI against the emulator
  * (issue 6, "Must show"). Stacks are made with `init --vpc default`, as in run.test.ts.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { BIN, newConfigDir, runCli, type CliResult } from '../support/cli.js';
-import { emulatorState, disagreements, type ExecutionRow } from '../support/emulator-state.js';
-import { awsEnv, keepTasksRunning, motoUrl, resetMoto, sdkConfig, TEST_ACCOUNT } from '../support/moto.js';
+import { awsCli, BIN, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { emulatorState, disagreements, stopTask, type ExecutionRow } from '../support/emulator-state.js';
+import { keepTasksRunning, motoUrl, resetMoto, sdkConfig, TEST_ACCOUNT } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
 const CALLER = `arn:aws:sts::${TEST_ACCOUNT}:user/moto`;
@@ -42,16 +41,6 @@ async function execution(id: string): Promise<ExecutionRow> {
   const found = (await emulatorState()).executions.find((e) => e.id === id);
   if (!found) throw new Error(`no record ${id}`);
   return found;
-}
-
-async function stopTask(taskArn: string, reason = 'stopped by the test'): Promise<void> {
-  const ecs = new ECSClient(sdkConfig());
-  try {
-    const { outputs } = await emulatorState();
-    await ecs.send(new StopTaskCommand({ cluster: outputs.ClusterName, task: taskArn, reason }));
-  } finally {
-    ecs.destroy();
-  }
 }
 
 async function putRecords(records: ExecutionRecord[]): Promise<void> {
@@ -87,22 +76,6 @@ function seeded(id: string, overrides: Partial<ExecutionRecord> = {}): Execution
     createdAt: new Date().toISOString(),
     ...overrides,
   };
-}
-
-/** `aws ...` (the AWS CLI on PATH) pointed at the emulator. */
-function awsCli(args: string[]): unknown {
-  const result = spawnSync('aws', ['--endpoint-url', motoUrl(), ...args, '--output', 'json'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-      ...awsEnv(),
-    },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
 }
 
 describe('executions against the emulator', () => {
@@ -260,15 +233,7 @@ describe('executions against the emulator', () => {
 
   it('an attached `run` watching a run that `kill` stops reports STOPPED and exits 130', async () => {
     const child = spawn(process.execPath, [BIN, 'run', '--image', IMAGE, '--', 'sleep', '600'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NO_COLOR: '1',
-        RUNVOY_CONFIG_DIR: configDir,
-        AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-        ...awsEnv(),
-      },
+      env: cliEnv(configDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

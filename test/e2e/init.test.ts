@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { newConfigDir, runCli, type CliResult } from '../support/cli.js';
-import { awsEnv, motoUrl, resetMoto, TEST_ACCOUNT, TEST_REGION } from '../support/moto.js';
+import { isolatedEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { motoUrl, resetMoto, TEST_ACCOUNT, TEST_REGION } from '../support/moto.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -58,13 +58,7 @@ async function awsDescribeStacks(): Promise<{ result: CliResult; stack: Describe
       '--output',
       'json',
     ],
-    {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-      ...awsEnv(),
-    },
+    isolatedEnv(),
   );
   const stack = result.exitCode === 0 ? (JSON.parse(result.stdout).Stacks?.[0] as DescribedStack) : undefined;
   return { result, stack };

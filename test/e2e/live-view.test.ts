@@ -7,13 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, newConfigDir, runCli } from '../support/cli.js';
+import { BIN, NO_AWS_FILES, newConfigDir, runCli } from '../support/cli.js';
+import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import { putLines } from '../support/log-writer.js';
 import { awsEnv, keepTasksRunning, resetMoto, sdkConfig } from '../support/moto.js';
 
@@ -37,8 +36,7 @@ function startInTerminal(args: string[]): string {
   const env = {
     ...awsEnv(),
     RUNVOY_CONFIG_DIR: configDir,
-    AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
+    ...NO_AWS_FILES,
     TERM: 'xterm-256color',
     FORCE_COLOR: '1',
   };
@@ -72,18 +70,6 @@ async function waitForScreen(name: string, pattern: RegExp, colours = false): Pr
   throw new Error(`the screen never matched ${pattern}:\n${last}`);
 }
 
-async function stackOutputs(): Promise<Record<string, string>> {
-  const cfn = new CloudFormationClient(sdkConfig());
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: 'runvoy' }));
-    return Object.fromEntries(
-      (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
-    );
-  } finally {
-    cfn.destroy();
-  }
-}
-
 async function item<T>(pk: string): Promise<T | undefined> {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig()));
   try {
@@ -107,15 +93,6 @@ async function writeLog(taskArn: string, lines: string[]): Promise<void> {
     );
   } finally {
     logs.destroy();
-  }
-}
-
-async function stopTask(taskArn: string): Promise<void> {
-  const ecs = new ECSClient(sdkConfig());
-  try {
-    await ecs.send(new StopTaskCommand({ cluster: outputs.ClusterName, task: taskArn, reason: 'test' }));
-  } finally {
-    ecs.destroy();
   }
 }
 

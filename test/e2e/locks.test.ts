@@ -3,15 +3,13 @@
  * with `init --vpc default` (moto's RunTask fails in the template's own VPC).
  */
 import { spawn } from 'node:child_process';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { BIN, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { BIN, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import {
-  awsEnv,
   keepTasksRunning,
   motoUrl,
   resetMoto,
@@ -41,20 +39,10 @@ interface Audit_ {
   detail?: Record<string, unknown>;
 }
 
-async function outputs(): Promise<Record<string, string>> {
-  const cfn = new CloudFormationClient(sdkConfig());
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: 'runvoy' }));
-    return Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-  } finally {
-    cfn.destroy();
-  }
-}
-
 async function withDocuments<T>(fn: (doc: DynamoDBDocumentClient, table: string) => Promise<T>): Promise<T> {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig()));
   try {
-    return await fn(doc, (await outputs()).TableName ?? '');
+    return await fn(doc, (await stackOutputs()).TableName ?? '');
   } finally {
     doc.destroy();
   }
@@ -88,21 +76,6 @@ const auditItems = () =>
     );
     return (out.Items ?? []) as Audit_[];
   });
-
-async function stopTask(taskArn: string): Promise<void> {
-  const ecs = new ECSClient(sdkConfig());
-  try {
-    await ecs.send(
-      new StopTaskCommand({
-        cluster: (await outputs()).ClusterName,
-        task: taskArn,
-        reason: 'stopped by the test',
-      }),
-    );
-  } finally {
-    ecs.destroy();
-  }
-}
 
 let configDir: string;
 
@@ -260,15 +233,7 @@ describe('runvoy run --lock-wait', () => {
       process.execPath,
       [BIN, 'run', '--image', IMAGE, '--lock', 'deploy', '--lock-wait', '2m', '--', 'echo', 'B'],
       {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NO_COLOR: '1',
-          RUNVOY_CONFIG_DIR: configDir,
-          AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-          ...awsEnv(),
-        },
+        env: cliEnv(configDir),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

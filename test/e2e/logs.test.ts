@@ -7,14 +7,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, newConfigDir, runCli } from '../support/cli.js';
+import { BIN, cliEnv, newConfigDir, runCli } from '../support/cli.js';
+import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import { putLines, sampleLines } from '../support/log-writer.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { awsEnv, keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../support/moto.js';
+import { keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
 
@@ -27,18 +26,6 @@ interface Started {
 let configDir: string;
 let outputs: Record<string, string>;
 const logs = () => new CloudWatchLogsClient(sdkConfig());
-
-async function stackOutputs(): Promise<Record<string, string>> {
-  const cfn = new CloudFormationClient(sdkConfig());
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: 'runvoy' }));
-    return Object.fromEntries(
-      (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
-    );
-  } finally {
-    cfn.destroy();
-  }
-}
 
 /** A detached run whose task keeps running until the test stops it. */
 async function startRun(): Promise<Started> {
@@ -53,27 +40,6 @@ async function startRun(): Promise<Started> {
   return { id: last.execution.id, taskArn: last.execution.taskArn, stream: `runvoy/runner/${taskId}` };
 }
 
-async function stopTask(taskArn: string): Promise<void> {
-  const ecs = new ECSClient(sdkConfig());
-  try {
-    await ecs.send(new StopTaskCommand({ cluster: outputs.ClusterName, task: taskArn, reason: 'test' }));
-  } finally {
-    ecs.destroy();
-  }
-}
-
-function cliEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NO_COLOR: '1',
-    RUNVOY_CONFIG_DIR: configDir,
-    AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-    ...awsEnv(),
-  };
-}
-
 /**
  * The CLI with its stdout kept as bytes: `runCli` decodes chunk by chunk, which can split a multi-byte
  * character that straddles two chunks.
@@ -81,7 +47,7 @@ function cliEnv(): NodeJS.ProcessEnv {
 function runBytes(args: string[]): Promise<{ stdout: Buffer; stderr: string; exitCode: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: cliEnv(),
+      env: cliEnv(configDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: Buffer[] = [];
@@ -149,7 +115,7 @@ describe('runvoy logs against the emulator', () => {
       const exitCode = await new Promise<number>((resolve, reject) => {
         const child = spawn(`"${process.execPath}" "${BIN}" logs ${run.id} > "${file}"`, {
           shell: true,
-          env: cliEnv(),
+          env: cliEnv(configDir),
           stdio: ['ignore', 'ignore', 'inherit'],
         });
         child.on('error', reject);
@@ -215,15 +181,7 @@ describe('runvoy logs against the emulator', () => {
     const run = await startRun();
     const lines = sampleLines(10_000, 60);
     const child = spawn(process.execPath, [BIN, 'logs', run.id, '--follow'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NO_COLOR: '1',
-        RUNVOY_CONFIG_DIR: configDir,
-        AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-        ...awsEnv(),
-      },
+      env: cliEnv(configDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: Buffer[] = [];
@@ -275,7 +233,7 @@ describe('runvoy logs against the emulator', () => {
       const child = spawn(
         process.execPath,
         [BIN, 'run', ...(json ? ['--json'] : []), '--image', IMAGE, '--', 'sh', '-c', 'work'],
-        { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+        { env: cliEnv(configDir), stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const chunks: Buffer[] = [];
       let stderr = '';

@@ -2,20 +2,19 @@
  * `runvoy run` end to end: the built CLI against the emulator (issue 4, "Must show"). Every stack is made
  * with `init --vpc default`: moto's RunTask fails in the template's own VPC (no DNS hostnames).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient, ListTaskDefinitionsCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { BIN, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { awsCli, BIN, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import {
-  awsEnv,
   keepTasksRunning,
   motoUrl,
   resetMoto,
@@ -58,16 +57,6 @@ interface Lock_ {
 }
 
 const op = (operation: string) => operation.split('.').pop() ?? operation;
-
-async function stackOutputs(): Promise<Record<string, string>> {
-  const cfn = new CloudFormationClient(sdkConfig());
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: 'runvoy' }));
-    return Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-  } finally {
-    cfn.destroy();
-  }
-}
 
 function documents(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig()));
@@ -116,32 +105,6 @@ async function taskDefinitionCount(): Promise<number> {
   }
 }
 
-async function stopTask(taskArn: string, reason: string): Promise<void> {
-  const ecs = new ECSClient(sdkConfig());
-  try {
-    const { ClusterName } = await stackOutputs();
-    await ecs.send(new StopTaskCommand({ cluster: ClusterName, task: taskArn, reason }));
-  } finally {
-    ecs.destroy();
-  }
-}
-
-/** `aws --endpoint-url URL ...` with the AWS CLI on PATH (v1), pointed at the emulator. */
-function awsCli(args: string[]): unknown {
-  const result = spawnSync('aws', ['--endpoint-url', motoUrl(), ...args, '--output', 'json'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-      ...awsEnv(),
-    },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
-
 /** The last `{"type":"result",...}` line of `run --json` NDJSON. */
 function resultOf(stdout: string): { execution: Record_; exitCode?: number; detached: boolean } {
   const lines = stdout
@@ -166,15 +129,7 @@ async function waitForTask(): Promise<Record_> {
 /** The CLI as a child process that the test can signal, with its output so far. */
 function spawnCli(args: string[], configDir: string) {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NO_COLOR: '1',
-      RUNVOY_CONFIG_DIR: configDir,
-      AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
-      ...awsEnv(),
-    },
+    env: cliEnv(configDir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = { stdout: '', stderr: '' };

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { awsEnv } from './moto.js';
+import { awsEnv, motoUrl } from './moto.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/run.js');
 
@@ -26,22 +26,49 @@ export function newConfigDir(): string {
   return mkdtempSync(join(tmpdir(), 'runvoy-test-'));
 }
 
-/** Runs the built CLI as a subprocess, with an isolated config directory and no inherited AWS settings. */
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const base: Record<string, string | undefined> = {
+/** Where AWS tools under test look for config: nowhere, so that this machine's profiles never leak in. */
+export const NO_AWS_FILES = {
+  AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
+};
+
+/** PATH and HOME, no AWS config files, the emulator's endpoint and credentials, then `extra`. */
+export function isolatedEnv(
+  extra: Record<string, string | undefined> = {},
+  options: { emulator?: boolean } = {},
+): Record<string, string> {
+  const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    NO_COLOR: '1',
-    RUNVOY_CONFIG_DIR: options.configDir ?? newConfigDir(),
-    AWS_CONFIG_FILE: '/nonexistent/runvoy-test-aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/runvoy-test-aws-credentials',
+    ...NO_AWS_FILES,
     ...(options.emulator === false ? {} : awsEnv()),
-    ...options.env,
+    ...extra,
   };
-  const env = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+}
+
+/** The environment of the runvoy CLI under test, with its own config directory. */
+export function cliEnv(
+  configDir: string,
+  extra: Record<string, string | undefined> = {},
+  options: { emulator?: boolean } = {},
+): Record<string, string> {
+  return isolatedEnv({ NO_COLOR: '1', RUNVOY_CONFIG_DIR: configDir, ...extra }, options);
+}
+
+/** `aws --endpoint-url URL ... --output json` with the AWS CLI on PATH, pointed at the emulator. */
+export function awsCli(args: string[]): unknown {
+  const result = spawnSync('aws', ['--endpoint-url', motoUrl(), ...args, '--output', 'json'], {
+    env: isolatedEnv(),
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+/** Runs the built CLI as a subprocess, with an isolated config directory and no inherited AWS settings. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const env = cliEnv(options.configDir ?? newConfigDir(), options.env, { emulator: options.emulator });
   return new Promise((resolvePromise, reject) => {
     // `--` as in bin/run.js's shebang: Node 20 would otherwise read `--env-file` after the script name.
     const child = spawn(process.execPath, ['--', BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,6 +1,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { sdkConfig } from './moto.js';
 
@@ -36,16 +42,36 @@ export interface EmulatorState {
 
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'STOPPED', 'TIMED_OUT', 'LOST'];
 
+/** The stack's outputs by key, as DescribeStacks gives them. */
+export async function stackOutputs(stackName = 'runvoy'): Promise<Record<string, string>> {
+  const cfn = new CloudFormationClient(sdkConfig());
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return Object.fromEntries(
+      (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+  } finally {
+    cfn.destroy();
+  }
+}
+
+/** Stops a task in the stack's cluster, as someone at the console would. */
+export async function stopTask(taskArn: string, reason = 'stopped by the test'): Promise<void> {
+  const ecs = new ECSClient(sdkConfig());
+  try {
+    const { ClusterName } = await stackOutputs();
+    await ecs.send(new StopTaskCommand({ cluster: ClusterName, task: taskArn, reason }));
+  } finally {
+    ecs.destroy();
+  }
+}
+
 /** Everything runvoy keeps and runs, read straight from the emulator (indexed Queries, no Scan). */
 export async function emulatorState(stackName = 'runvoy'): Promise<EmulatorState> {
-  const cfn = new CloudFormationClient(sdkConfig());
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig()));
   const ecs = new ECSClient(sdkConfig());
   try {
-    const stack = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    const outputs = Object.fromEntries(
-      (stack.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
-    );
+    const outputs = await stackOutputs(stackName);
     const query = async (kind: string) => {
       const items: Record<string, unknown>[] = [];
       let start: Record<string, unknown> | undefined;
@@ -88,7 +114,6 @@ export async function emulatorState(stackName = 'runvoy'): Promise<EmulatorState
       tasks,
     };
   } finally {
-    cfn.destroy();
     doc.destroy();
     ecs.destroy();
   }
