@@ -3,12 +3,20 @@ import type { TailNotice } from '../services/tail.js';
 import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
 
-/** The final line for a record: status, exit code, duration and cost. */
-export function recordSummary(record: ExecutionRecord): string {
-  const start = record.startedAt ?? record.createdAt;
-  const duration = record.stoppedAt
-    ? ` in ${formatDuration(Date.parse(record.stoppedAt) - Date.parse(start))}`
-    : '';
+/**
+ * The final line for a record: status, exit code, duration and cost. The duration runs from the task's
+ * start, or from the record's creation when it never started, unless `durationFrom` is `started`.
+ */
+export function recordSummary(
+  record: ExecutionRecord,
+  options: { durationFrom?: 'started' | 'created' } = {},
+): string {
+  const start =
+    options.durationFrom === 'started' ? record.startedAt : (record.startedAt ?? record.createdAt);
+  const duration =
+    start && record.stoppedAt
+      ? ` in ${formatDuration(Date.parse(record.stoppedAt) - Date.parse(start))}`
+      : '';
   const exit = record.exitCode === null || record.exitCode === undefined ? '' : ` exit ${record.exitCode}`;
   const cost =
     record.costStatus === undefined

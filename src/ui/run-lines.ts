@@ -4,6 +4,7 @@ import { formatDuration } from '../core/duration.js';
 import { quoteArgv } from '../core/shell-quote.js';
 import type { RunReporter } from '../services/run.js';
 import type { Finalised } from '../services/finalise.js';
+import { recordSummary } from './log-lines.js';
 
 type Write = (line: string) => void;
 
@@ -49,16 +50,7 @@ export function jsonRunReporter(write: Write): RunReporter {
 
 export function summaryLine(result: Finalised): string {
   const { record, outcome } = result;
-  const duration =
-    record.startedAt && record.stoppedAt
-      ? ` in ${formatDuration(Date.parse(record.stoppedAt) - Date.parse(record.startedAt))}`
-      : '';
-  const exit = record.exitCode === null || record.exitCode === undefined ? '' : ` exit ${record.exitCode}`;
-  const cost =
-    record.costStatus === 'unavailable'
-      ? `cost unavailable (${record.costReason ?? 'unknown'})`
-      : `cost $${(record.cost ?? 0).toFixed(4)} (${record.costStatus})`;
-  const lines = [`${record.status}${exit}${duration}, ${cost}`];
+  const lines = [recordSummary(record, { durationFrom: 'started' })];
   if (record.stopCode || record.stoppedReason) {
     lines.push(`  ECS: ${[record.stopCode, record.stoppedReason].filter(Boolean).join(': ')}`);
   }
