@@ -32,6 +32,7 @@ import { executionItem, type ExecutionRecord } from '../src/core/execution.js';
 import { newExecutionId } from '../src/core/ids.js';
 import { startAwsProxy, type AwsProxy } from '../test/support/aws-proxy.js';
 import { startMoto } from '../test/support/moto-server.js';
+import { executionRecord } from '../test/support/records.js';
 import { benchEnv } from './lib/env.js';
 import { formatMs, round, summarize } from './lib/stats.js';
 import { renderMarkdownTable, renderTable, type Column } from './lib/table.js';
@@ -99,26 +100,17 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>
 }
 
 function record(id: string, createdAt: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
+  return executionRecord({
     id,
     status: 'SUCCEEDED',
-    origin: 'cli',
     callerArn: CALLER,
     host: 'bench',
     command: ['true'],
-    shell: false,
     image: 'public.ecr.aws/docker/library/alpine:3.20',
     region: REGION,
-    cpu: 256,
-    memory: 512,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt,
     ...overrides,
-  };
+  });
 }
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { executionRecord } from '../support/records.js';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
 import { newExecutionId } from '../../src/core/ids.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
@@ -53,30 +54,22 @@ function finished(
 ): ExecutionRecord {
   const created = Date.now() - daysAgo * DAY;
   const pulled = created + 5_000;
-  return {
+  return executionRecord({
     id: newExecutionId(),
     status: 'SUCCEEDED',
-    origin: 'cli',
     callerArn: ME,
     host: 'ci-runner',
     command: ['echo', 'hello'],
-    shell: false,
     image: IMAGE,
-    region: 'us-east-1',
     cpu: 1024,
     memory: 2048,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt: new Date(created).toISOString(),
     pullStartedAt: new Date(pulled).toISOString(),
     startedAt: new Date(pulled + 15_000).toISOString(),
     stoppedAt: new Date(pulled + minutes * MINUTE).toISOString(),
     exitCode: 0,
     ...overrides,
-  };
+  });
 }
 
 async function seed(...records: ExecutionRecord[]): Promise<void> {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { executionRecord } from '../support/records.js';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
 import { awsCli, BIN, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
@@ -56,26 +57,16 @@ async function putRecords(records: ExecutionRecord[]): Promise<void> {
 }
 
 function seeded(id: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
+  return executionRecord({
     id,
     status: 'SUCCEEDED',
-    origin: 'cli',
     callerArn: CALLER,
     host: 'seed',
     command: ['true'],
-    shell: false,
     image: IMAGE,
-    region: 'us-east-1',
-    cpu: 256,
-    memory: 512,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt: new Date().toISOString(),
     ...overrides,
-  };
+  });
 }
 
 describe('executions against the emulator', () => {

@@ -3,6 +3,7 @@
  * execution records seeded in the stack's table (moto's tasks carry no times to price).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { executionRecord } from '../../support/records.js';
 import { Store } from '../../../src/aws/store.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
 import { newExecutionId } from '../../../src/core/ids.js';
@@ -48,30 +49,23 @@ function finished(
   overrides: Partial<ExecutionRecord> = {},
 ): ExecutionRecord {
   const created = Date.parse(createdAt);
-  return {
+  return executionRecord({
     id: newExecutionId(),
     status: 'SUCCEEDED',
-    origin: 'cli',
     callerArn: ALICE,
     host: 'laptop',
     command: ['echo'],
-    shell: false,
     image: 'public.ecr.aws/docker/library/alpine:3.20',
     region: TEST_REGION,
     cpu: 1024,
     memory: 2048,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt,
     pullStartedAt: new Date(created + 10_000).toISOString(),
     startedAt: new Date(created + 20_000).toISOString(),
     stoppedAt: new Date(created + 10_000 + minutes * 60_000).toISOString(),
     exitCode: 0,
     ...overrides,
-  };
+  });
 }
 
 async function seed(records: ExecutionRecord[]): Promise<void> {

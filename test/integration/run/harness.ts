@@ -4,6 +4,7 @@
  * services use, and helpers to make records, start and stop tasks, and read the table.
  */
 import { StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { executionRecord } from '../../support/records.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { hostname } from 'node:os';
 import { AwsClients } from '../../../src/aws/clients.js';
@@ -79,27 +80,18 @@ export async function setUpStack(): Promise<Harness> {
 
 /** A new PENDING record, as startExecution writes it before the lock transaction. */
 export function newRecord(h: Harness, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
+  return executionRecord({
     id: newExecutionId(),
     status: 'PENDING',
-    origin: 'cli',
     callerArn: h.stack.identity.arn,
     host: hostname(),
     command: ['echo', 'hello'],
-    shell: false,
     image: IMAGE,
     clusterArn: h.stack.outputs.clusterArn,
     region: h.stack.region,
-    cpu: 256,
-    memory: 512,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt: new Date().toISOString(),
     ...overrides,
-  };
+  });
 }
 
 export function runRequest(overrides: Partial<RunRequest> = {}): RunRequest {

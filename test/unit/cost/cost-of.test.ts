@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { executionRecord } from '../../support/records.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
 import { PRICE_TABLE, type PriceTable } from '../../../src/core/price-table.js';
 import { mergeRefreshedTable } from '../../../src/core/pricing.js';
@@ -19,29 +20,21 @@ const NOW = new Date('2026-11-01T12:00:00.000Z');
 
 /** 1 vCPU, 2 GB, x86, us-east-1, pulled at 10:00 and stopped at 10:10. */
 function record(overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
+  return executionRecord({
     id: '01JD3K5Q8ZR7W2XG4M6N9P0A1B',
     status: 'SUCCEEDED',
-    origin: 'cli',
     callerArn: 'arn:aws:sts::123456789012:user/moto',
     host: 'laptop',
     command: ['echo'],
-    shell: false,
     image: 'alpine:3.20',
-    region: 'us-east-1',
     cpu: 1024,
     memory: 2048,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt: '2026-11-01T09:59:50.000Z',
     pullStartedAt: '2026-11-01T10:00:00.000Z',
     startedAt: '2026-11-01T10:00:20.000Z',
     stoppedAt: '2026-11-01T10:10:00.000Z',
     ...overrides,
-  };
+  });
 }
 
 const OFFLINE = { table: PRICE_TABLE };

@@ -8,9 +8,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { executionRecord } from '../../support/records.js';
 import { AwsClients } from '../../../src/aws/clients.js';
 import { Store } from '../../../src/aws/store.js';
-import { executionItem, type ExecutionRecord } from '../../../src/core/execution.js';
+import { executionItem } from '../../../src/core/execution.js';
 import { killExecution } from '../../../src/services/kill.js';
 import type { ExecutionsContext } from '../../../src/services/list.js';
 
@@ -24,27 +25,18 @@ const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/runvoy-Cluster-A
 const TASK_ARN =
   'arn:aws:ecs:eu-west-1:123456789012:task/runvoy-Cluster-ABC/8f2a6c3e1b9d4e7fa0c5b2d1e3f4a5b6';
 
-const record: ExecutionRecord = {
+const record = executionRecord({
   id: '7k2m9x4qbd0e',
   status: 'RUNNING',
-  origin: 'cli',
   callerArn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
   host: 'laptop',
   command: ['sleep', '600'],
-  shell: false,
   image: 'alpine:3.20',
   taskArn: TASK_ARN,
   clusterArn: CLUSTER_ARN,
   region: 'eu-west-1',
-  cpu: 256,
-  memory: 512,
-  arch: 'x86_64',
-  spot: false,
-  tags: {},
-  envNames: [],
-  secretNames: [],
   createdAt: '2024-06-15T12:00:00.000Z',
-};
+});
 
 function awsTask(overrides: Partial<Task>): Task {
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { executionRecord } from '../../support/records.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
 import { isExecutionId } from '../../../src/core/ids.js';
 import type { LockItem } from '../../../src/core/lock-protocol.js';
@@ -23,27 +24,18 @@ const arn = (n: string) => `arn:aws:ecs:eu-west-1:123456789012:task/runvoy-clust
 const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
 
 function record(id: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
+  return executionRecord({
     id,
     status: 'RUNNING',
-    origin: 'cli',
     callerArn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
     host: 'laptop',
     command: ['echo', 'hi'],
-    shell: false,
     image: 'alpine:3.20',
     clusterArn: CLUSTER,
     region: 'eu-west-1',
-    cpu: 256,
-    memory: 512,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt: minutesAgo(60),
     ...overrides,
-  };
+  });
 }
 
 /** A DescribeTasks entry as AWS returns it (trimmed). */

@@ -1,33 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { executionRecord } from '../../support/records.js';
 import type { AuditEvent } from '../../../src/aws/store.js';
-import type { ExecutionRecord } from '../../../src/core/execution.js';
 import { auditCsv, describeEvent, type AuditRow } from '../../../src/services/audit.js';
 import { listFilter } from '../../../src/services/list.js';
 import { auditTable, cost, elapsed, executionsTable, renderTable } from '../../../src/ui/tables.js';
 
-const record: ExecutionRecord = {
+const record = executionRecord({
   id: '7k2m9x4qbd0e',
   status: 'SUCCEEDED',
   origin: 'adopted',
   callerArn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
   host: 'laptop',
   command: ['echo', 'hello world'],
-  shell: false,
   image: 'alpine:3.20',
-  region: 'us-east-1',
-  cpu: 256,
-  memory: 512,
-  arch: 'x86_64',
-  spot: false,
-  tags: {},
-  envNames: [],
-  secretNames: [],
   createdAt: '2024-06-15T12:00:00.000Z',
   startedAt: '2024-06-15T12:00:10.000Z',
   stoppedAt: '2024-06-15T12:03:15.000Z',
   cost: 0.00123,
   costStatus: 'estimated',
-};
+});
 
 describe('tables', () => {
   it('prints plain aligned columns without a TTY, one row per execution, adopted marked with *', () => {

@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { executionRecord } from '../../support/records.js';
 import { AwsClients } from '../../../src/aws/clients.js';
 import { Store } from '../../../src/aws/store.js';
 import { RunvoyError } from '../../../src/core/errors.js';
@@ -31,25 +32,15 @@ beforeEach(() => {
 afterEach(() => clients.destroy());
 
 function record(id: string): ExecutionRecord {
-  return {
+  return executionRecord({
     id,
     status: 'PENDING',
-    origin: 'cli',
     callerArn: ARN,
     host: 'laptop',
     command: ['terraform', 'apply'],
-    shell: false,
     image: 'hashicorp/terraform:1.9',
-    region: 'us-east-1',
-    cpu: 256,
-    memory: 512,
-    arch: 'x86_64',
-    spot: false,
-    tags: {},
-    envNames: [],
-    secretNames: [],
     createdAt: new Date().toISOString(),
-  };
+  });
 }
 
 const holder = record('holder000001');
