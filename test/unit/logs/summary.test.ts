@@ -1,25 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { executionRecord } from '../../support/records.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
 import { recordSummary } from '../../../src/ui/log-lines.js';
 import { summaryLine } from '../../../src/ui/run-lines.js';
 
-const finished: ExecutionRecord = {
+const finished = executionRecord({
   id: '7k2m9x4qbd0e',
   status: 'FAILED',
-  origin: 'cli',
   callerArn: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
   host: 'laptop',
   command: ['make', 'test'],
-  shell: false,
   image: 'alpine:3.20',
-  region: 'us-east-1',
-  cpu: 256,
-  memory: 512,
-  arch: 'x86_64',
-  spot: false,
-  tags: {},
-  envNames: [],
-  secretNames: [],
   createdAt: '2026-06-15T12:00:00.000Z',
   startedAt: '2026-06-15T12:00:10.000Z',
   stoppedAt: '2026-06-15T12:03:15.000Z',
@@ -28,7 +19,7 @@ const finished: ExecutionRecord = {
   stoppedReason: 'Essential container in task exited',
   cost: 0.00123,
   costStatus: 'exact',
-};
+});
 
 const outcome = { finished: true, status: 'FAILED' as const, exitCode: 2, hint: 'read the log' };
 
