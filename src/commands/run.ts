@@ -32,6 +32,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     "<%= config.bin %> run --image alpine:3.20 --shell -- 'echo $HOSTNAME && uname -a'",
     '<%= config.bin %> run --image alpine:3.20 --detach --timeout 2h -- ./long-job.sh',
   ];
+  static override usage = '<%= command.id %> [FLAGS] [--] [COMMAND [ARGS...]]';
   // The command is split off before parsing (see init), so what reaches the parser is runvoy's flags only.
   static override strict = true;
   static override args = {
