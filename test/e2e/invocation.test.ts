@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, isolatedEnv } from '../support/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -61,6 +61,7 @@ beforeAll(() => {
 }, 300_000);
 
 beforeEach(() => rmSync(marker, { force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Invocation {
   label: string;
