@@ -4,6 +4,7 @@ import { RunvoyCommand } from '../base-command.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { parseRunRequest, type RunRequest } from '../core/run-request.js';
+import { argvGrammar, splitRunArgv, type FlagShape } from '../core/run-argv.js';
 import { exitCodeForOutcome } from '../core/task-result.js';
 import type { ResolvedSetting } from '../core/settings.js';
 import type { RunPlan } from '../services/run-plan.js';
@@ -21,17 +22,24 @@ type RunResult =
 
 export default class Run extends RunvoyCommand<RunResult> {
   static override summary = 'Run a command in a container on ECS Fargate, optionally behind a named lock.';
-  static override description = `The command is passed to the container as an argument vector (exec form); only --shell runs it through sh -c.
+  static override description = `runvoy's flags come first: the command starts at the first argument that is not a flag or a flag's value (as with docker run), so \`run --image alpine ls -la\` runs \`ls -la\`. Put -- before a command that starts with "-".
+The command is passed to the container as an argument vector (exec form). With --shell it runs through sh -c: one argument is the script as written; several arguments are each quoted as one word and joined.
 Exits with the container's exit code. Ctrl-C detaches: the task keeps running and keeps its lock.`;
   static override examples = [
     '<%= config.bin %> run --image public.ecr.aws/docker/library/alpine:3.20 -- echo hello',
+    '<%= config.bin %> run --image alpine:3.20 ls -la',
     '<%= config.bin %> run --image hashicorp/terraform:1.9 --lock prod-apply --lock-wait 10m -- apply -auto-approve',
     "<%= config.bin %> run --image alpine:3.20 --shell -- 'echo $HOSTNAME && uname -a'",
     '<%= config.bin %> run --image alpine:3.20 --detach --timeout 2h -- ./long-job.sh',
   ];
-  static override strict = false;
+  static override usage = '<%= command.id %> [FLAGS] [--] [COMMAND [ARGS...]]';
+  // The command is split off before parsing (see init), so what reaches the parser is runvoy's flags only.
+  static override strict = true;
   static override args = {
-    command: Args.string({ description: 'Command and arguments to run (after --).' }),
+    command: Args.string({
+      description: 'Command and arguments to run: everything from the first argument that is not a flag.',
+      ignoreStdin: true,
+    }),
   };
   static override flags = {
     image: Flags.string({ char: 'i', description: 'Container image [config: image].' }),
@@ -59,7 +67,10 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       char: 'd',
       description: 'Start the task and exit; follow it later with `runvoy logs ID --follow`.',
     }),
-    shell: Flags.boolean({ description: 'Run the command through `sh -c`.' }),
+    shell: Flags.boolean({
+      description:
+        'Run the command through `sh -c`: one argument is the script as written, several are quoted and joined.',
+    }),
     tag: Flags.string({ multiple: true, description: 'Tag K=V for the task and the record (repeatable).' }),
     'task-role': Flags.string({
       description: 'IAM role ARN for the task (default: the stack role, no permissions).',
@@ -72,6 +83,20 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   };
 
   private runFlags: Record<string, unknown> = {};
+  /** The container's command: everything after runvoy's own flags (see splitRunArgv). */
+  private commandArgv: string[] = [];
+
+  public override async init(): Promise<void> {
+    const grammar = argvGrammar({
+      ...(Run.baseFlags as Record<string, FlagShape>),
+      ...(Run.flags as Record<string, FlagShape>),
+      json: { type: 'boolean' },
+    });
+    const { flags, command } = splitRunArgv(this.argv, grammar);
+    this.argv = flags;
+    this.commandArgv = command;
+    await super.init();
+  }
 
   protected override settingFlags() {
     const f = this.runFlags;
@@ -217,7 +242,15 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     };
   }
 
-  private async buildRequest(flags: RunFlags, argv: string[]): Promise<RunRequest> {
+  /** `stray`: what the flag parser did not take among runvoy's flags (the command was split off first). */
+  private async buildRequest(flags: RunFlags, stray: string[]): Promise<RunRequest> {
+    if (stray.length > 0) {
+      throw new UsageError({
+        what: `${JSON.stringify(stray[0])} is not a runvoy flag or a flag's value.`,
+        why: "It comes among runvoy's flags, before the command; a boolean flag takes no value (--detach, not --detach=true).",
+        fix: 'Remove it, or put the command after --. Nothing was sent to AWS.',
+      });
+    }
     const settings = this.settings();
     const sourced = <T>(setting: ResolvedSetting, key: string) => ({
       value: setting.value as T | undefined,
@@ -243,7 +276,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     );
     return parseRunRequest({
       image: sourced<string>(settings.image, 'image'),
-      command: argv,
+      command: this.commandArgv,
       shell: flags.shell,
       cpu: sourced<string | number>(settings.cpu, 'cpu'),
       memory: sourced<string | number>(settings.memory, 'memory'),
@@ -274,7 +307,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
         `  stack            ${result.stack} (${result.region}), cluster ${result.cluster}`,
         `  task definition  ${result.taskDefinitionFamily}`,
         `  image            ${result.image}`,
-        `  command          ${JSON.stringify(result.command)}${result.shell ? ' via sh -c' : ''}`,
+        `  command          ${result.containerCommand ? JSON.stringify(result.containerCommand) : "(the image's own)"}`,
         `  size             ${result.cpu} CPU units, ${result.memory} MiB, ${result.arch}${result.spot ? ', Fargate Spot' : ''}`,
         `  network          subnets ${result.network.subnets.join(', ')}; security group ${result.network.securityGroup}; public IP ${result.network.assignPublicIp}`,
         `  lock             ${result.lock ?? '(none)'}`,

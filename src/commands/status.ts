@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { RunvoyCommand } from '../base-command.js';
 import { formatDuration } from '../core/duration.js';
-import { quoteArgv } from '../core/shell-quote.js';
+import { displayCommand } from '../core/shell-quote.js';
 import { checkIdArgument } from '../services/execution-lookup.js';
 import type { StatusResult } from '../services/status.js';
 import { cost, elapsed } from '../ui/tables.js';
@@ -38,7 +38,7 @@ export default class Status extends RunvoyCommand<StatusResult> {
       ['who', r.callerArn],
       ['host', r.host],
       ['image', r.image],
-      ['command', `${quoteArgv(r.command)}${r.shell ? ' (via sh -c)' : ''}`],
+      ['command', displayCommand(r.command, r.shell) || "(the image's own)"],
       ['size', `${r.cpu} CPU units, ${r.memory} MiB, ${r.arch}${r.spot ? ', Spot requested' : ''}`],
       ['capacity', r.capacityProvider],
       ['ephemeral storage', r.ephemeralStorageGiB === undefined ? undefined : `${r.ephemeralStorageGiB} GiB`],

@@ -1,12 +1,9 @@
 import type { ValidationIssue } from './errors.js';
 
+export { parseTag, type Tag } from './tags.js';
+
 export interface EnvVar {
   name: string;
-  value: string;
-}
-
-export interface Tag {
-  key: string;
   value: string;
 }
 
@@ -158,36 +155,6 @@ function unescapeDoubleQuoted(body: string): string {
   return body.replace(/\\(.)/gs, (whole, c: string) => ESCAPES[c] ?? whole);
 }
 
-const TAG_KEY_MAX = 128;
-const TAG_VALUE_MAX = 256;
-const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const RESERVED_TAG_PREFIXES = ['aws:', 'runvoy:'];
-
-/** `KEY=VALUE`, with ECS's tag rules. */
-export function parseTag(text: string, field = '--tag'): Tag | ValidationIssue {
-  const allowed =
-    `KEY=VALUE, the key 1 to ${TAG_KEY_MAX} and the value 0 to ${TAG_VALUE_MAX} letters, digits, spaces ` +
-    'or _ . : / = + - @, the key not starting with aws: or runvoy:';
-  const eq = text.indexOf('=');
-  if (eq === -1) return { field, value: text, allowed, hint: `For an empty value, pass ${text}=` };
-  const key = text.slice(0, eq);
-  const value = text.slice(eq + 1);
-  const keyLength = [...key].length;
-  const valueLength = [...value].length;
-  if (keyLength === 0) return { field, value: text, allowed, hint: 'The key is empty.' };
-  if (keyLength > TAG_KEY_MAX)
-    return { field, value: text, allowed, hint: `The key is ${keyLength} characters.` };
-  if (valueLength > TAG_VALUE_MAX) {
-    return { field, value: text, allowed, hint: `The value is ${valueLength} characters.` };
-  }
-  if (!TAG_CHARS.test(key) || !TAG_CHARS.test(value)) return { field, value: text, allowed };
-  const reserved = RESERVED_TAG_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
-  if (reserved) {
-    return { field, value: text, allowed, hint: `Keys starting with ${reserved} are reserved.` };
-  }
-  return { key, value };
-}
-
 const PARTITION = 'arn:aws(?:-[a-z]+)*';
 const REGION = '[a-z]{2,}(?:-[a-z]+)+-\\d+';
 const ACCOUNT = '\\d{12}';
@@ -204,21 +171,37 @@ export function isSecretReference(ref: string): boolean {
 /**
  * `NAME=REF`: REF is an SSM parameter (a name starting with "/" or its ARN) or a Secrets Manager ARN,
  * optionally ending in :json-key:version-stage:version-id. The value itself never passes through runvoy.
+ * An issue never shows what was given after "=" (someone may have typed the secret itself): see
+ * hiddenSecretArg.
  */
 export function parseSecret(text: string, field = '--secret'): SecretRef | ValidationIssue {
   const allowed =
     'NAME=REF, where REF is an SSM parameter (/path/name or arn:aws:ssm:<region>:<account>:parameter/path/name) ' +
     'or a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:version-stage:version-id])';
+  const shown = hiddenSecretArg(text);
   const eq = text.indexOf('=');
-  if (eq === -1) return { field, value: text, allowed };
+  if (eq === -1) {
+    return { field, value: shown, allowed, hint: 'There is no "=" (the value is not shown).' };
+  }
   const name = text.slice(0, eq);
   const valueFrom = text.slice(eq + 1);
   const nameIssue = validateEnvName(name, field);
-  if (nameIssue) return nameIssue;
+  if (nameIssue) return { ...nameIssue, value: shown };
   if (!isSecretReference(valueFrom)) {
-    return { field, value: text, allowed, hint: secretReferenceHint(valueFrom) };
+    return { field, value: shown, allowed, hint: `${secretReferenceHint(valueFrom)} ${NOT_THE_VALUE}` };
   }
   return { name, valueFrom };
+}
+
+const NOT_THE_VALUE =
+  '(The reference is not shown.) Pass where the secret is stored, never the secret itself: ECS reads it when the task starts.';
+
+/** A --secret argument as messages show it: its NAME when it is a well-formed name, nothing of the rest. */
+export function hiddenSecretArg(text: string): string {
+  const eq = text.indexOf('=');
+  if (eq === -1) return '<hidden>';
+  const name = text.slice(0, eq);
+  return `${ENV_NAME.test(name) && name.length <= ENV_NAME_MAX_LENGTH ? name : '<hidden>'}=<hidden>`;
 }
 
 function secretReferenceHint(ref: string): string {

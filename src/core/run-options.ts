@@ -36,23 +36,50 @@ export function validateEphemeralStorage(
   };
 }
 
-/** ECS limits the RunTask overrides document, JSON punctuation included. */
-export const OVERRIDES_MAX_CHARS = 8192;
+/**
+ * ECS limits the RunTask `overrides` document to 8192 characters, "including the JSON formatting characters
+ * of the override structure" (ECS API Reference, RunTask, overrides); it is checked here in UTF-8 bytes of
+ * the serialised JSON, which is never less than its characters, so that no multi-byte text slips through.
+ * It bounds the command and the whole environment (--env, --env-file, runvoy's RUNVOY_* variables).
+ */
+export const OVERRIDES_MAX_BYTES = 8192;
 
 export function overridesSize(overrides: object): number {
-  return JSON.stringify(overrides).length;
+  return jsonBytes(overrides);
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+interface OverridesShape {
+  containerOverrides?: Array<{ command?: string[]; environment?: Array<{ name: string; value: string }> }>;
 }
 
 export function validateOverridesSize(
   overrides: object,
-  field = 'command and --env',
+  field = 'command, --env and --env-file',
 ): ValidationIssue | undefined {
   const size = overridesSize(overrides);
-  if (size <= OVERRIDES_MAX_CHARS) return undefined;
+  if (size <= OVERRIDES_MAX_BYTES) return undefined;
   return {
     field,
-    value: `${size} characters of RunTask overrides`,
-    allowed: `at most ${OVERRIDES_MAX_CHARS} characters for the command and environment together`,
-    hint: 'Move large values into the image, or into a secret (--secret NAME=REF).',
+    value: `${size} bytes of RunTask overrides`,
+    allowed: `at most ${OVERRIDES_MAX_BYTES} bytes (UTF-8 JSON) for the command and environment together`,
+    hint: `${largestParts(overrides as OverridesShape)}Move large values into the image, or into a secret (--secret NAME=REF).`,
   };
+}
+
+/** Where the bytes go: the command, and the largest variables by name (never their values). */
+function largestParts(overrides: OverridesShape): string {
+  const container = overrides.containerOverrides?.[0];
+  if (!container) return '';
+  const parts = [
+    ...(container.command ? [{ what: 'the command', bytes: jsonBytes(container.command) }] : []),
+    ...(container.environment ?? []).map((v) => ({ what: v.name, bytes: jsonBytes(v) })),
+  ]
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3);
+  if (parts.length === 0) return '';
+  return `Largest: ${parts.map((p) => `${p.what} (${p.bytes} bytes)`).join(', ')}. `;
 }

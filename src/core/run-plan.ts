@@ -1,5 +1,6 @@
 import { RUNNER_CONTAINER_NAME, LOG_STREAM_PREFIX } from './container.js';
 import type { EnvVar } from './env.js';
+import { containerCommand } from './shell-quote.js';
 
 export interface ContainerOverridesInput {
   command: string[];
@@ -21,24 +22,22 @@ export interface TaskOverrides {
 
 /**
  * The command runs in exec form: each argument reaches the process as given, and no shell sees it. With
- * `shell`, it runs as `sh -c SCRIPT`, where SCRIPT is the arguments joined by single spaces exactly as given
- * (no quoting is added): pass the script as one argument, e.g. `--shell -- 'make test | tee out.log'`.
- * An empty command keeps the image's own CMD.
+ * `shell`, it runs as `sh -c SCRIPT` (see shellScript: one argument is the script as written; several are
+ * quoted and joined). An empty command keeps the image's own CMD.
  */
 export function buildContainerOverrides(input: ContainerOverridesInput): TaskOverrides {
   const { command, shell } = input;
   const environment: EnvVar[] = [...input.env, { name: 'RUNVOY_EXECUTION_ID', value: input.executionId }];
   if (input.lockName !== undefined) environment.push({ name: 'RUNVOY_LOCK_NAME', value: input.lockName });
   if (input.fence !== undefined) environment.push({ name: 'RUNVOY_LOCK_FENCE', value: String(input.fence) });
-  const containerCommand =
-    command.length === 0 ? undefined : shell ? ['sh', '-c', command.join(' ')] : [...command];
+  const argv = containerCommand(command, shell);
   return {
     cpu: String(input.cpu),
     memory: String(input.memory),
     containerOverrides: [
       {
         name: RUNNER_CONTAINER_NAME,
-        ...(containerCommand ? { command: containerCommand } : {}),
+        ...(argv ? { command: argv } : {}),
         environment,
       },
     ],

@@ -21,6 +21,7 @@ import {
 } from './run-options.js';
 import { buildContainerOverrides } from './run-plan.js';
 import { EXECUTION_ID_LENGTH } from './ids.js';
+import { validateTagCount } from './tags.js';
 import { isValidationIssue } from './validation.js';
 
 /** Everything `runvoy run` was asked to do, checked before any AWS call. */
@@ -71,7 +72,12 @@ export interface RunInput {
   ephemeralStorage?: number;
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/**
+ * An IAM role ARN: an optional path (/a/b/, at most 512 characters) and a name of 1 to 64 characters
+ * (IAM API Reference, Role: RoleName, Path), as RegisterTaskDefinition's taskRoleArn needs it.
+ */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
+const ROLE_PATH_MAX = 512;
 /** The longest fence we reserve room for when checking the overrides size. */
 const FENCE_ROOM = 999_999_999_999;
 
@@ -139,6 +145,8 @@ export function parseRunRequest(input: RunInput): RunRequest {
     const tag = take(parseTag(text));
     if (tag) tags[tag.key] = tag.value;
   }
+  const tagCountIssue = validateTagCount(Object.keys(tags).length, input.lock !== undefined);
+  if (tagCountIssue) issues.push(tagCountIssue);
 
   if (input.lock !== undefined) {
     const issue = validateLockName(input.lock);
@@ -163,11 +171,12 @@ export function parseRunRequest(input: RunInput): RunRequest {
     if (issue) issues.push(issue);
     else timeoutMs = parseDuration(input.timeout.value);
   }
-  if (input.taskRole !== undefined && !ROLE_ARN.test(input.taskRole)) {
+  if (input.taskRole !== undefined && !isRoleArn(input.taskRole)) {
     issues.push({
       field: '--task-role',
       value: input.taskRole,
-      allowed: 'an IAM role ARN such as arn:aws:iam::123456789012:role/app',
+      allowed:
+        'an IAM role ARN such as arn:aws:iam::123456789012:role/app (a role name of at most 64 characters)',
     });
   }
   if (input.ephemeralStorage !== undefined) {
@@ -218,4 +227,9 @@ function toInt(setting: Sourced<string | number>, issues: ValidationIssue[]): nu
   const n = parseIntStrict(setting.value);
   if (n === undefined) issues.push({ field: setting.field, value: setting.value, allowed: 'a whole number' });
   return n;
+}
+
+function isRoleArn(text: string): boolean {
+  const path = ROLE_ARN.exec(text)?.[1];
+  return path !== undefined && path.length <= ROLE_PATH_MAX;
 }

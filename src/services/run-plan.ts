@@ -1,6 +1,7 @@
 import { estimateHourly, estimateUpTo } from '../core/cost.js';
 import { defaultPricing } from './cost-of.js';
 import type { RunRequest } from '../core/run-request.js';
+import { containerCommand } from '../core/shell-quote.js';
 import { taskDefinitionFamily } from '../core/taskdef.js';
 import { taskDefSpecFor } from './run.js';
 import type { StackContext } from './stack-context.js';
@@ -14,6 +15,8 @@ export interface RunPlan {
   image: string;
   command: string[];
   shell: boolean;
+  /** What the container runs (after `sh -c` for --shell); absent: the image's own command. */
+  containerCommand?: string[];
   cpu: number;
   memory: number;
   arch: string;
@@ -54,6 +57,7 @@ export function planRun(request: RunRequest, stack: StackContext): RunPlan {
     image: request.image,
     command: request.command,
     shell: request.shell,
+    containerCommand: containerCommand(request.command, request.shell),
     cpu: request.cpu,
     memory: request.memory,
     arch: request.arch,

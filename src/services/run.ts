@@ -11,6 +11,7 @@ import type { LockItem } from '../core/lock-protocol.js';
 import type { RunRequest } from '../core/run-request.js';
 import { buildContainerOverrides, startedByFor } from '../core/run-plan.js';
 import { previousStatusesOf } from '../core/status.js';
+import { runvoyTaskTags } from '../core/tags.js';
 import { taskOutcome } from '../core/task-result.js';
 import { buildTaskDefinition, taskDefinitionFamily, type TaskDefSpec } from '../core/taskdef.js';
 import { failBeforeStart, finaliseExecution, type Finalised } from './finalise.js';
@@ -52,13 +53,8 @@ export function taskDefSpecFor(request: RunRequest, stack: StackContext): TaskDe
 
 /** The tags every runvoy task carries, so that reconcile can adopt or match tasks without a record. */
 export function taskTags(request: RunRequest, record: ExecutionRecord): Record<string, string> {
-  return {
-    ...request.tags,
-    'runvoy:execution-id': record.id,
-    'runvoy:caller': record.callerArn.slice(0, 256),
-    'runvoy:host': record.host.slice(0, 256),
-    ...(record.lockName ? { 'runvoy:lock': record.lockName } : {}),
-  };
+  const own = { executionId: record.id, callerArn: record.callerArn, host: record.host };
+  return { ...request.tags, ...runvoyTaskTags({ ...own, lockName: record.lockName }) };
 }
 
 /**

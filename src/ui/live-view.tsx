@@ -4,6 +4,7 @@ import type { LogLine } from '../aws/logs.js';
 import { costSoFar } from '../core/cost.js';
 import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
+import { displayCommand } from '../core/shell-quote.js';
 import { isTerminal } from '../core/status.js';
 import type { TailNotice } from '../services/tail.js';
 import { retryDelay } from './log-lines.js';
@@ -149,6 +150,11 @@ export function Header({ record, now }: { record: ExecutionRecord; now: number }
       <Text>
         <Text dimColor>size</Text> {record.cpu} CPU, {record.memory} MiB, {record.arch}
         {spot}
+      </Text>
+      <Text wrap="truncate-end">
+        <Text dimColor>command</Text>{' '}
+        {sanitizeLine(displayCommand(record.command, record.shell).replaceAll('\n', '\\n')) ||
+          "(the image's own)"}
       </Text>
     </Box>
   );

@@ -1,7 +1,7 @@
 import type { ExecutionRecord } from '../core/execution.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import { formatDuration } from '../core/duration.js';
-import { quoteArgv } from '../core/shell-quote.js';
+import { displayCommand } from '../core/shell-quote.js';
 import type { RunReporter } from '../services/run.js';
 import type { Finalised } from '../services/finalise.js';
 import { recordSummary } from './log-lines.js';
@@ -25,7 +25,7 @@ export function plainRunReporter(write: Write): RunReporter {
       write(`No Fargate Spot capacity (${reason}): running on on-demand Fargate instead.`),
     started: (record) =>
       write(
-        `Execution ${record.id} started: ${record.image} ${quoteArgv(record.command)} [${record.cpu} CPU, ${record.memory} MiB, ${record.arch}${record.capacityProvider === 'FARGATE_SPOT' ? ', Spot' : ''}]\n  task ${record.taskArn ?? '?'}`,
+        `Execution ${record.id} started: ${record.image}${record.command.length ? ` ${displayCommand(record.command, record.shell)}` : ''} [${record.cpu} CPU, ${record.memory} MiB, ${record.arch}${record.capacityProvider === 'FARGATE_SPOT' ? ', Spot' : ''}]\n  task ${record.taskArn ?? '?'}`,
       ),
     status: (record) => write(`Status: ${record.status}`),
     warn: (message) => write(`Warning: ${message}`),

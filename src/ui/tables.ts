@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal } from '../core/status.js';
-import { quoteArgv } from '../core/shell-quote.js';
+import { displayCommand } from '../core/shell-quote.js';
 import type { AuditRow } from '../services/audit.js';
 import type { ReconcileReport } from '../services/reconcile.js';
 
@@ -64,7 +64,7 @@ export function executionsTable(records: ExecutionRecord[], style: TableStyle, n
     truncate(shortWho(r.callerArn), 32),
     r.lockName ?? '-',
     truncate(r.image, 40),
-    truncate(quoteArgv(r.command), 40) || '-',
+    truncate(displayCommand(r.command, r.shell), 40) || '-',
     cost(r),
   ]);
   return renderTable(header, rows, style);

@@ -383,6 +383,98 @@ describe('runvoy run against the emulator', () => {
     expect(await taskDefinitionCount()).toBe(0);
   });
 
+  // Issue 11 item 7: without `--`, `-la` of `ls -la` was read as `--lock a`.
+  it('`run --image alpine ls -la` runs `ls -la`: runvoy flags stop at the first argument that is not one', async () => {
+    const proxy = await startAwsProxy(motoUrl());
+    try {
+      const env = { AWS_ENDPOINT_URL: proxy.url };
+      const json = await runCli(['run', '--image', IMAGE, '--dry-run', '--json', 'ls', '-la'], {
+        configDir,
+        env,
+      });
+      expect(json.exitCode, json.stderr).toBe(0);
+      const plan = JSON.parse(json.stdout) as {
+        command: string[];
+        containerCommand: string[];
+        lock?: string;
+      };
+      expect(plan.command).toEqual(['ls', '-la']);
+      expect(plan.containerCommand).toEqual(['ls', '-la']);
+      expect(plan.lock).toBeUndefined();
+
+      // The same with short flags in every form, and flags of runvoy's inside the command left alone.
+      const short = await runCli(['run', `-i${IMAGE}`, '--dry-run', '--json', 'grep', '-i', 'x', '--json'], {
+        configDir,
+        env,
+      });
+      expect(short.exitCode, short.stderr).toBe(0);
+      expect(JSON.parse(short.stdout)).toMatchObject({
+        image: IMAGE,
+        command: ['grep', '-i', 'x', '--json'],
+      });
+
+      const text = await runCli(['run', '-i', IMAGE, '--dry-run', 'ls', '-la'], { configDir, env });
+      expect(text.exitCode, text.stderr).toBe(0);
+      expect(text.stdout).toContain('command          ["ls","-la"]');
+      expect(text.stdout).toMatch(/lock\s+\(none\)/);
+      expect(proxy.requests.map((r) => op(r.operation)).filter((o) => WRITES.includes(o))).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  // Issue 11 item 8: `--shell -- grep 'foo bar' f` showed one command and ran `sh -c "grep foo bar f"`.
+  it('--shell keeps the quoting of several arguments, and shows exactly what runs everywhere', async () => {
+    await keepTasksRunning();
+    const plan = await runCli(
+      ['run', '--image', IMAGE, '--shell', '--dry-run', '--json', '--', 'grep', 'foo bar', 'f'],
+      { configDir },
+    );
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ containerCommand: ['sh', '-c', "grep 'foo bar' f"] });
+    const script = await runCli(
+      ['run', '--image', IMAGE, '--shell', '--dry-run', '--json', '--', 'echo $HOSTNAME && uname -a'],
+      { configDir },
+    );
+    expect(JSON.parse(script.stdout)).toMatchObject({
+      containerCommand: ['sh', '-c', 'echo $HOSTNAME && uname -a'],
+    });
+
+    const started = await runCli(
+      ['run', '--image', IMAGE, '--shell', '--detach', '--', 'grep', 'foo bar', 'f'],
+      {
+        configDir,
+      },
+    );
+    expect(started.exitCode, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const shown = "sh -c 'grep '\\''foo bar'\\'' f'";
+    expect(started.stderr).toContain(`started: ${IMAGE} ${shown}`);
+    const record = await execution(id);
+    const { ClusterName } = await stackOutputs();
+    const described = awsCli([
+      'ecs',
+      'describe-tasks',
+      '--cluster',
+      ClusterName ?? '',
+      '--tasks',
+      record?.taskArn ?? '',
+    ]) as {
+      tasks: Array<{ overrides: { containerOverrides: Array<{ command: string[] }> } }>;
+    };
+    expect(described.tasks[0]?.overrides.containerOverrides[0]?.command).toEqual([
+      'sh',
+      '-c',
+      "grep 'foo bar' f",
+    ]);
+
+    const status = await runCli(['status', id], { configDir });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.stdout).toContain(shown);
+    const list = await runCli(['list'], { configDir });
+    expect(list.stdout).toContain("sh -c 'grep '\\''foo bar'");
+  });
+
   it('--detach prints the execution ID on stdout and how to follow or stop it on stderr, and exits 0', async () => {
     await keepTasksRunning();
     const result = await runCli(['run', '--detach', '--image', IMAGE, '--', 'sleep', '600'], { configDir });
@@ -482,6 +574,9 @@ describe('runvoy run with bad input', () => {
 
   const badEnvFile = join(mkdtempSync(join(tmpdir(), 'runvoy-envfile-')), 'bad.env');
   writeFileSync(badEnvFile, 'GOOD=1\n1X=y\n');
+  const bigEnvFile = join(mkdtempSync(join(tmpdir(), 'runvoy-envfile-')), 'big.env');
+  writeFileSync(bigEnvFile, `NOTE=${'日'.repeat(3000)}\n`);
+  const tagFlags = (n: number) => Array.from({ length: n }, (_, i) => ['--tag', `k${i}=v`]).flat();
 
   const cases: Array<[string, string[], string]> = [
     ['an image reference with a space', ['--image', 'Bad Image'], '--image'],
@@ -499,6 +594,21 @@ describe('runvoy run with bad input', () => {
     ['a task role that is not an ARN', ['--image', IMAGE, '--task-role', 'notanarn'], '--task-role'],
     ['overrides over 8192 characters', ['--image', IMAGE, '--', 'x'.repeat(9000)], '8192'],
     ['no image at all', [], '--image'],
+    // Issue 11 item 6: every AWS limit the request can break is checked before any request.
+    ['60 tags', ['--image', IMAGE, ...tagFlags(60)], '--tag: "60 tags"'],
+    ['47 tags with a lock', ['--image', IMAGE, '--lock', 'l', ...tagFlags(47)], 'at most 46'],
+    ['a tag key of 129 characters', ['--image', IMAGE, '--tag', `${'k'.repeat(129)}=v`], '--tag'],
+    ['a tag value of 257 characters', ['--image', IMAGE, '--tag', `k=${'v'.repeat(257)}`], '--tag'],
+    ['a tag value starting with aws:', ['--image', IMAGE, '--tag', 'k=AWS:x'], 'aws: are reserved'],
+    ['a tag with a comma', ['--image', IMAGE, '--tag', 'k=a,b'], '--tag'],
+    [
+      'a multi-byte env value over 8192 bytes (under 8192 characters)',
+      ['--image', IMAGE, '--env', `NOTE=${'é'.repeat(5000)}`],
+      'bytes of RunTask overrides',
+    ],
+    ['a multi-byte env file over 8192 bytes', ['--image', IMAGE, '--env-file', bigEnvFile], 'NOTE ('],
+    ['a boolean flag given a value', ['--image', IMAGE, '--detach=yes'], '"yes" is not a runvoy flag'],
+    ['an unknown flag', ['--imag', IMAGE], '--imag'],
   ];
 
   it.each(cases)('%s: exit 2, names it, sends nothing', async (_label, args, named) => {
@@ -513,11 +623,9 @@ describe('runvoy run with bad input', () => {
     expect(proxy.requests).toEqual([]);
   });
 
-  // BUG (Node.js, nodejs/node#54232): Node 20 reads a `--env-file PATH` that comes AFTER the script name as
-  // its own option, so `runvoy run --env-file missing/badfile` makes Node print "node: missing/badfile: not
-  // found" and exit 9 before runvoy's code runs: no exit 2, no message naming the flag. Nothing is sent,
-  // though. runvoy cannot catch it in bin/run.js; renaming the flag (or adding an alias such as
-  // --env-from) is the way around it.
+  // Node 20 reads a `--env-file PATH` after the script name as its own option (nodejs/node#54232) unless a
+  // `--` comes first, as in bin/run.js's shebang and runCli; test/e2e/invocation.test.ts covers each
+  // documented way of starting runvoy.
   it('a missing env file: exit 2, names --env-file, sends nothing', async () => {
     const result = await runCli(
       ['run', '--image', IMAGE, '--env-file', 'missing/badfile', '--', 'echo', 'hi'],
@@ -530,4 +638,37 @@ describe('runvoy run with bad input', () => {
     expect(result.exitCode, result.stderr).toBe(2);
     expect(result.stderr).toContain('--env-file');
   });
+
+  // Issue 11 item 10: `--secret A=hunter2` echoed the plaintext in its error.
+  const secretCases: Array<[string, string[]]> = [
+    ['a value instead of a reference', ['--secret', 'DB_PASSWORD=hunter2']],
+    ['no "="', ['--secret', 'hunter2']],
+    ['a bad name', ['--secret', '1DB=hunter2']],
+    ['a reserved name', ['--secret', 'RUNVOY_DB=hunter2']],
+    ['a name twice', ['--secret', 'DB=/prod/hunter2', '--secret', 'DB=/prod/hunter2']],
+    ['a name also in --env', ['--secret', 'DB=/prod/hunter2', '--env', 'DB=1']],
+    ['with another bad value', ['--secret', 'A=hunter2', '--lock', 'bad//name']],
+    ['as --secret=VALUE', ['--secret=A=hunter2']],
+  ];
+  const modes: Array<[string, string[]]> = [
+    ['text', []],
+    ['--json', ['--json']],
+    ['--debug', ['--debug']],
+    ['--dry-run', ['--dry-run']],
+  ];
+  it.each(
+    secretCases.flatMap(([label, args]) => modes.map(([mode, flags]) => [label, mode, args, flags] as const)),
+  )(
+    '--secret with %s (%s): exit 2, names --secret, never shows the value, sends nothing',
+    async (_label, _mode, args, flags) => {
+      const result = await runCli(['run', ...flags, '--image', IMAGE, ...args, '--', 'echo', 'hi'], {
+        configDir: dir,
+        env: { AWS_ENDPOINT_URL: proxy.url },
+      });
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stdout + result.stderr).toContain('--secret');
+      expect(result.stdout + result.stderr).not.toContain('hunter2');
+      expect(proxy.requests).toEqual([]);
+    },
+  );
 });

@@ -311,17 +311,41 @@ describe('parseSecret', () => {
     ['a bare slash', 'P=/', /only letters, digits/],
   ])('rejects %s', (_label, text, hint) => {
     const issue = parseSecret(text);
-    expect(issue).toMatchObject({ field: '--secret', value: text });
+    const [name = '', reference = ''] = [text.slice(0, text.indexOf('=')), text.slice(text.indexOf('=') + 1)];
+    expect(issue).toMatchObject({ field: '--secret', value: `${name}=<hidden>` });
+    if (reference.length > 1) expect(JSON.stringify(issue)).not.toContain(reference);
     expect(isValidationIssue(issue) && issue.allowed).toMatch(/SSM parameter .* or a Secrets Manager ARN/);
     expect(isValidationIssue(issue) && issue.hint).toMatch(hint);
   });
 
-  it('rejects a missing "="', () => {
-    expect(parseSecret('DB_PASSWORD')).toMatchObject({ field: '--secret', value: 'DB_PASSWORD' });
+  it('rejects a missing "=", showing nothing of what was given (it may be the secret itself)', () => {
+    expect(parseSecret('hunter2')).toMatchObject({ field: '--secret', value: '<hidden>' });
+    expect(JSON.stringify(parseSecret('hunter2'))).not.toContain('hunter2');
   });
 
-  it.each(['1X=/a', 'X-Y=/a', '=/a', 'RUNVOY_TOKEN=/a'])('rejects the name of %j', (text) => {
-    expect(parseSecret(text, '-s')).toMatchObject({ field: '-s', value: text.split('=')[0] });
+  it.each([
+    ['1X=/a', '<hidden>=<hidden>'],
+    ['X-Y=/a', '<hidden>=<hidden>'],
+    ['=/a', '<hidden>=<hidden>'],
+    ['RUNVOY_TOKEN=/a', 'RUNVOY_TOKEN=<hidden>'],
+  ])('rejects the name of %j, showing it only when it is a well-formed name', (text, shown) => {
+    expect(parseSecret(text, '-s')).toMatchObject({ field: '-s', value: shown });
+  });
+
+  it.each([
+    'A=hunter2',
+    'A=hunter2 with spaces',
+    'hunter2',
+    '1A=hunter2',
+    'A-B=hunter2',
+    'A=/hunter2 x',
+    'A=arn:aws:ssm:eu-west-1:1:parameter/hunter2',
+    'RUNVOY_X=hunter2',
+    'A==hunter2',
+  ])('never shows what follows "=" or a malformed name: %j', (text) => {
+    const issue = parseSecret(text);
+    expect(isValidationIssue(issue)).toBe(true);
+    expect(JSON.stringify(issue)).not.toContain('hunter2');
   });
 });
 

@@ -155,9 +155,11 @@ describe('quoteArgv', () => {
     [['echo', '$HOME'], "echo '$HOME'"],
     [['echo', 'a;b', 'a&b', 'a`b`', 'a"b', 'a\nb'], "echo 'a;b' 'a&b' 'a`b`' 'a\"b' 'a\nb'"],
     [
-      ['k=v', '--flag=1', 'a/b.c', 'user@host:path', '50%', 'a,b', '+x'],
-      'k=v --flag=1 a/b.c user@host:path 50% a,b +x',
+      ['env', 'k=v', '--flag=1', 'a/b.c', 'user@host:path', '50%', 'a,b', '+x'],
+      'env k=v --flag=1 a/b.c user@host:path 50% a,b +x',
     ],
+    [['k=v', 'x'], "'k=v' x"],
+    [['if', 'x'], "'if' x"],
     [['~', '#x', 'a(b)', '[a]', '{a}', 'a\\b'], "'~' '#x' 'a(b)' '[a]' '{a}' 'a\\b'"],
     [[], ''],
   ])('renders %j as %s', (argv, text) => {

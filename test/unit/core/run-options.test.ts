@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  OVERRIDES_MAX_CHARS,
+  OVERRIDES_MAX_BYTES,
   isArchitecture,
   overridesSize,
   validateArch,
@@ -51,10 +51,12 @@ describe('validateEphemeralStorage', () => {
 });
 
 describe('overridesSize', () => {
-  it('counts the characters of the JSON document', () => {
+  it('counts the UTF-8 bytes of the JSON document, not its characters', () => {
     expect(overridesSize({})).toBe(2);
     expect(overridesSize({ cpu: '256' })).toBe('{"cpu":"256"}'.length);
-    expect(overridesSize({ command: ['echo', 'é'] })).toBe('{"command":["echo","é"]}'.length);
+    expect(overridesSize({ command: ['echo', 'é'] })).toBe('{"command":["echo","é"]}'.length + 1);
+    expect(overridesSize({ command: ['日本'] })).toBe('{"command":[""]}'.length + 6);
+    expect(overridesSize({ command: ['😀'] })).toBe('{"command":[""]}'.length + 4);
   });
 });
 
@@ -66,23 +68,46 @@ describe('validateOverridesSize', () => {
   };
 
   it('accepts a document of exactly the limit', () => {
-    const overrides = withLength(OVERRIDES_MAX_CHARS);
+    const overrides = withLength(OVERRIDES_MAX_BYTES);
     expect(overridesSize(overrides)).toBe(8192);
     expect(validateOverridesSize(overrides)).toBeUndefined();
   });
 
-  it('rejects one character more, stating the size and the limit and what to do', () => {
+  it('rejects one byte more, stating the size, the limit, where the bytes go and what to do', () => {
     expect(validateOverridesSize(withLength(8193))).toEqual({
-      field: 'command and --env',
-      value: '8193 characters of RunTask overrides',
-      allowed: 'at most 8192 characters for the command and environment together',
-      hint: 'Move large values into the image, or into a secret (--secret NAME=REF).',
+      field: 'command, --env and --env-file',
+      value: '8193 bytes of RunTask overrides',
+      allowed: 'at most 8192 bytes (UTF-8 JSON) for the command and environment together',
+      hint: 'Largest: the command (8140 bytes). Move large values into the image, or into a secret (--secret NAME=REF).',
     });
+  });
+
+  it('refuses multi-byte text that fits in 8192 characters but not in 8192 bytes', () => {
+    const overrides = {
+      containerOverrides: [{ name: 'runner', environment: [{ name: 'NOTE', value: 'é'.repeat(5000) }] }],
+    };
+    expect(JSON.stringify(overrides).length).toBeLessThan(OVERRIDES_MAX_BYTES);
+    expect(validateOverridesSize(overrides)).toMatchObject({ value: '10085 bytes of RunTask overrides' });
+  });
+
+  it('names the largest variables but never shows their values', () => {
+    const environment = [
+      { name: 'SMALL', value: 'x' },
+      { name: 'BIG', value: 's3cr3t'.repeat(1000) },
+      { name: 'MEDIUM', value: 'm'.repeat(2500) },
+    ];
+    const issue = validateOverridesSize({
+      containerOverrides: [{ name: 'runner', command: ['echo'], environment }],
+    });
+    expect(issue?.hint).toMatch(
+      /^Largest: BIG \(6\d{3} bytes\), MEDIUM \(25\d\d bytes\), SMALL \(28 bytes\)\./,
+    );
+    expect(JSON.stringify(issue)).not.toContain('s3cr3t');
   });
 
   it('counts JSON escapes, as ECS does', () => {
     const quotes = { command: ['"'.repeat(4100)] }; // 4100 characters, 8200 once escaped
-    expect(overridesSize(quotes)).toBeGreaterThan(OVERRIDES_MAX_CHARS);
+    expect(overridesSize(quotes)).toBeGreaterThan(OVERRIDES_MAX_BYTES);
     expect(validateOverridesSize(quotes, '--env-file')?.field).toBe('--env-file');
   });
 });

@@ -40,13 +40,17 @@ describe('buildContainerOverrides', () => {
     expect(overrides.containerOverrides[0]?.command).toEqual(['sh', '-c', 'make test | tee out.log']);
   });
 
-  it('joins several arguments with single spaces, exactly as given, with --shell', () => {
+  // Issue 11 item 8: several arguments were joined with spaces, so `--shell -- grep 'foo bar' f` ran
+  // `sh -c "grep foo bar f"`. Each argument is now one quoted word of the script.
+  it('quotes each of several arguments as one word of the script with --shell, keeping their quoting', () => {
+    const grep = buildContainerOverrides({ ...base, shell: true, command: ['grep', 'foo bar', 'f'] });
+    expect(grep.containerOverrides[0]?.command).toEqual(['sh', '-c', "grep 'foo bar' f"]);
     const overrides = buildContainerOverrides({
       ...base,
       shell: true,
       command: ['echo', 'a  b', '&&', 'ls'],
     });
-    expect(overrides.containerOverrides[0]?.command).toEqual(['sh', '-c', 'echo a  b && ls']);
+    expect(overrides.containerOverrides[0]?.command).toEqual(['sh', '-c', "echo 'a  b' '&&' ls"]);
   });
 
   it('leaves the command out when there is none, so the image CMD runs', () => {

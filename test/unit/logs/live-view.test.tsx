@@ -56,6 +56,17 @@ describe('Header', () => {
     expect(frame).toMatch(/cost so far ~\$0\.00\d\d/);
   });
 
+  it('shows exactly what runs: the command, and with --shell the sh -c script', () => {
+    const exec = render(<Header record={record({ command: ['grep', 'foo bar', 'f'] })} now={T0} />);
+    expect(exec.lastFrame()).toContain("command grep 'foo bar' f");
+    const shell = render(
+      <Header record={record({ command: ['echo $HOSTNAME && uname -a'], shell: true })} now={T0} />,
+    );
+    expect(shell.lastFrame()).toContain("command sh -c 'echo $HOSTNAME && uname -a'");
+    const none = render(<Header record={record({ command: [] })} now={T0} />);
+    expect(none.lastFrame()).toContain("command (the image's own)");
+  });
+
   it('says "none" without a lock, and the elapsed time stops at stoppedAt', () => {
     const r = record({ lockName: undefined, fence: undefined, spot: false, capacityProvider: 'FARGATE' });
     const stopped = { ...r, status: 'SUCCEEDED' as const, stoppedAt: new Date(T0 + 65_000).toISOString() };

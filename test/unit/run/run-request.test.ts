@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError, type ValidationIssue } from '../../../src/core/errors.js';
 import { EXECUTION_ID_LENGTH } from '../../../src/core/ids.js';
 import { buildContainerOverrides } from '../../../src/core/run-plan.js';
-import { OVERRIDES_MAX_CHARS, overridesSize } from '../../../src/core/run-options.js';
+import { OVERRIDES_MAX_BYTES, overridesSize } from '../../../src/core/run-options.js';
 import { parseRunRequest, type RunInput } from '../../../src/core/run-request.js';
 
 function input(overrides: Partial<RunInput> = {}): RunInput {
@@ -192,7 +192,7 @@ describe('parseRunRequest: sizes and the overrides limit', () => {
     );
   });
 
-  /** A command whose worst-case overrides are exactly `size` characters, with or without a lock. */
+  /** A command whose worst-case overrides are exactly `size` bytes, with or without a lock. */
   function commandOfSize(size: number, lock?: string): string[] {
     const base = (arg: string) =>
       overridesSize(
@@ -210,24 +210,136 @@ describe('parseRunRequest: sizes and the overrides limit', () => {
     return ['a'.repeat(size - base(''))];
   }
 
-  it('accepts overrides of exactly 8192 characters and refuses one more', () => {
-    expect(() => parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_CHARS) }))).not.toThrow();
+  it('accepts overrides of exactly 8192 bytes and refuses one more', () => {
+    expect(() => parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_BYTES) }))).not.toThrow();
     const issues = issuesOf(() =>
-      parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_CHARS + 1) })),
+      parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_BYTES + 1) })),
     );
     expect(issues).toEqual([
-      expect.objectContaining({ field: 'command and --env', value: '8193 characters of RunTask overrides' }),
+      expect.objectContaining({
+        field: 'command, --env and --env-file',
+        value: '8193 bytes of RunTask overrides',
+      }),
     ]);
   });
 
   it('counts the lock name and the largest fence the lock could have', () => {
-    const fits = commandOfSize(OVERRIDES_MAX_CHARS);
+    const fits = commandOfSize(OVERRIDES_MAX_BYTES);
     expect(() => parseRunRequest(input({ command: fits }))).not.toThrow();
     expect(issuesOf(() => parseRunRequest(input({ command: fits, lock: 'deploy' })))[0]?.field).toBe(
-      'command and --env',
+      'command, --env and --env-file',
     );
     expect(() =>
-      parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_CHARS, 'deploy'), lock: 'deploy' })),
+      parseRunRequest(input({ command: commandOfSize(OVERRIDES_MAX_BYTES, 'deploy'), lock: 'deploy' })),
     ).not.toThrow();
+  });
+});
+
+describe('parseRunRequest: bytes, not characters', () => {
+  it('refuses a multi-byte environment value that fits in 8192 characters but not in 8192 bytes', () => {
+    const value = 'é'.repeat(5000); // 5000 characters, 10000 bytes
+    const issues = issuesOf(() => parseRunRequest(input({ env: [`NOTE=${value}`] })));
+    expect(issues).toEqual([expect.objectContaining({ field: 'command, --env and --env-file' })]);
+    expect(issues[0]?.value).toMatch(/^1\d{4} bytes of RunTask overrides$/);
+    expect(issues[0]?.hint).toMatch(/Largest: NOTE \(10\d{3} bytes\)/);
+    expect(JSON.stringify(issues)).not.toContain('éé');
+  });
+
+  it('refuses the same from an --env-file', () => {
+    const content = `NOTE=${'日'.repeat(3000)}\n`; // 3000 characters, 9000 bytes
+    const issues = issuesOf(() => parseRunRequest(input({ envFiles: [{ path: 'big.env', content }] })));
+    expect(issues[0]?.field).toBe('command, --env and --env-file');
+  });
+});
+
+describe('parseRunRequest: tags', () => {
+  const tags = (n: number) => Array.from({ length: n }, (_, i) => `k${i}=v`);
+
+  it("accepts as many tags as fit with runvoy's own in ECS's 50", () => {
+    expect(Object.keys(parseRunRequest(input({ tags: tags(47) })).tags)).toHaveLength(47);
+    expect(Object.keys(parseRunRequest(input({ tags: tags(46), lock: 'deploy' })).tags)).toHaveLength(46);
+  });
+
+  it('refuses 60 tags, and 47 with a lock (runvoy:lock is one more)', () => {
+    expect(issuesOf(() => parseRunRequest(input({ tags: tags(60) })))).toEqual([
+      expect.objectContaining({ field: '--tag', value: '60 tags' }),
+    ]);
+    expect(issuesOf(() => parseRunRequest(input({ tags: tags(47), lock: 'deploy' })))).toEqual([
+      expect.objectContaining({ field: '--tag', value: '47 tags' }),
+    ]);
+  });
+
+  it('counts a key given twice once (the last value wins)', () => {
+    const request = parseRunRequest(input({ tags: [...tags(47), 'k0=again'] }));
+    expect(request.tags.k0).toBe('again');
+  });
+
+  it.each([
+    ['a key of 129 characters', `${'k'.repeat(129)}=v`],
+    ['a value of 257 characters', `k=${'v'.repeat(257)}`],
+    ['the aws: prefix on a key', 'AWS:x=y'],
+    ['the aws: prefix on a value', 'k=Aws:y'],
+    ['a character ECS refuses', 'k=a,b'],
+  ])('refuses %s', (_label, tag) => {
+    expect(issuesOf(() => parseRunRequest(input({ tags: [tag] })))).toEqual([
+      expect.objectContaining({ field: '--tag', value: tag }),
+    ]);
+  });
+});
+
+describe('parseRunRequest: --secret values are never shown', () => {
+  const cases: Array<[string, Partial<RunInput>]> = [
+    ['a value instead of a reference', { secrets: ['DB_PASSWORD=hunter2'] }],
+    ['no "="', { secrets: ['hunter2'] }],
+    ['a bad name', { secrets: ['1DB=hunter2'] }],
+    ['a reserved name', { secrets: ['RUNVOY_DB=hunter2'] }],
+    ['a name set twice', { secrets: ['DB=/prod/hunter2', 'DB=/prod/hunter2'] }],
+    ['a name also in --env', { secrets: ['DB=/prod/hunter2'], env: ['DB=x'] }],
+    ['with other bad values', { secrets: ['A=hunter2', 'B=hunter2'], cpu: { value: 300, field: '--cpu' } }],
+  ];
+
+  it.each(cases)('%s: the error says what is wrong without the value', (_label, extra) => {
+    let error: unknown;
+    try {
+      parseRunRequest(input(extra));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    const usage = error as UsageError;
+    expect(usage.message + (usage.why ?? '') + (usage.fix ?? '')).toContain('--');
+    for (const text of [
+      usage.message,
+      usage.what,
+      usage.why ?? '',
+      usage.fix ?? '',
+      JSON.stringify(usage.data),
+    ]) {
+      expect(text).not.toContain('hunter2');
+    }
+  });
+});
+
+describe('parseRunRequest: --task-role', () => {
+  const role = (rest: string) => `arn:aws:iam::123456789012:role${rest}`;
+
+  it.each([role('/app'), role('/team/ci/app'), role(`/${'n'.repeat(64)}`), role('/a+b=c,d.e@f-g_h')])(
+    'accepts %s',
+    (arn) => {
+      expect(parseRunRequest(input({ taskRole: arn })).taskRoleArn).toBe(arn);
+    },
+  );
+
+  it.each([
+    ['not an ARN', 'notanarn'],
+    ['a role name of 65 characters (IAM allows 64)', role(`/${'n'.repeat(65)}`)],
+    ['a path over 512 characters', role(`/${'p/'.repeat(256)}app`)],
+    ['no role name', role('/team/')],
+    ['an empty path component', role('//app')],
+    ['a user, not a role', 'arn:aws:iam::123456789012:user/alice'],
+  ])('refuses %s', (_label, arn) => {
+    expect(issuesOf(() => parseRunRequest(input({ taskRole: arn })))).toEqual([
+      expect.objectContaining({ field: '--task-role', value: arn }),
+    ]);
   });
 });
