@@ -240,7 +240,6 @@ export async function recordStartedTask(
   let current: ExecutionRecord | undefined;
   try {
     updated = await ctx.store.updateExecution(record.id, ['PENDING'], patch);
-    if (!updated) current = await ctx.store.getExecution(record.id);
   } catch (error) {
     const cause = toRunvoyError(error);
     const lock = record.lockName ? ` and holds ${lockPhrase(record)}` : '';
@@ -264,6 +263,28 @@ export async function recordStartedTask(
     );
   }
   if (updated) return updated;
+  try {
+    current = await ctx.store.getExecution(record.id);
+  } catch (error) {
+    const cause = toRunvoyError(error);
+    throw startError(
+      record,
+      {
+        what: `Execution ${record.id} started task ${taskArn}, but its record had moved on and runvoy could not read it: ${cause.what}`,
+        why: [
+          cause.why ?? '',
+          '`runvoy reconcile` may have recorded the task first, or marked the run LOST (and freed its lock) before the task started.',
+        ],
+        fix: [
+          `\`runvoy status ${record.id}${flag}\` shows the record. If it is LOST, the task runs without its lock: stop it with \`aws ecs stop-task --cluster ${task.clusterArn ?? ctx.cluster} --task ${taskArn}\`.`,
+          'Starting another run would run the command twice.',
+        ],
+        code: 'RECORD_UNREADABLE',
+        cause,
+      },
+      { recordStatus: 'unknown', ...lockState(record, 'unknown'), taskStarted: true, taskArn },
+    );
+  }
 
   if (current && current.taskArn === taskArn) {
     // Recorded first by reconcile (or finished already): keep its record, adding what it could not know.
