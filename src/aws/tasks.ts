@@ -1,11 +1,18 @@
 import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs';
 import { loadSdk } from './sdk.js';
-import type { AwsClients } from './clients.js';
+import { CLIENT_DEFAULTS, type AwsClients } from './clients.js';
+import { lostGraceFloorMs, runTaskWorstCaseMs } from '../core/grace.js';
 import type { TaskDefinitionInput } from '../core/taskdef.js';
 import type { TaskOverrides } from '../core/run-plan.js';
 import { RunvoyError } from '../core/errors.js';
+import { ORIGIN } from './call-observer.js';
 
 const ecsModule = () => loadSdk('@aws-sdk/client-ecs');
+
+/** The longest a run's RunTask phase can take with these clients' timeouts and retries: 17 minutes. */
+export const RUN_TASK_WORST_CASE_MS = runTaskWorstCaseMs(CLIENT_DEFAULTS);
+/** The shortest `reconcile --grace` (and the grace `kill` uses): RunTask's worst case, in whole minutes. */
+export const LOST_GRACE_FLOOR_MS = lostGraceFloorMs(CLIENT_DEFAULTS);
 
 export interface RunTaskInput {
   cluster: string;
@@ -68,6 +75,43 @@ export async function runTask(clients: AwsClients, input: RunTaskInput): Promise
     const task = await attempt(false);
     return { task, capacityProvider: 'FARGATE', registered, spotFellBack: true, spotFailure: error.message };
   }
+}
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NEVER_SENT = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError']);
+
+/**
+ * Whether the task may have started although runTask threw: the last RunTask may have reached ECS and its
+ * answer been lost (a timeout, a reset connection, a server error). Not when ECS answered: with no task
+ * (its `failures`), with a client error, or (after one attempt only) with throttling; nor when the request
+ * never left (no credentials, the endpoint refused the connection), nor when registering the task
+ * definition failed (the RunTask before it had answered that the family did not exist).
+ */
+export function runTaskMayHaveStarted(error: unknown): boolean {
+  if (error instanceof RunvoyError || error instanceof SpotCapacityError) return false;
+  const e = error as {
+    name?: string;
+    code?: string;
+    cause?: { code?: string };
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+  };
+  if (!e || typeof e !== 'object') return true;
+  const origin = (e as Record<symbol, { operation?: string } | undefined>)[ORIGIN];
+  if (origin?.operation && origin.operation !== 'RunTask') return false;
+  if (e.name && NEVER_SENT.has(e.name)) return false;
+  if ([e.code, e.cause?.code].some((code) => code && NEVER_CONNECTED.has(code))) return false;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === undefined || status < 400 || status >= 500) return true;
+  // ECS refused it. A throttled last attempt says nothing about the earlier ones, which may have timed out
+  // after ECS started the task.
+  const throttled = status === 429 || (e.name !== undefined && THROTTLING.has(e.name));
+  return throttled && (e.$metadata?.attempts ?? 1) > 1;
 }
 
 export class SpotCapacityError extends Error {

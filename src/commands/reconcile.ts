@@ -3,23 +3,23 @@ import { RunvoyCommand } from '../base-command.js';
 import { DURATION_SYNTAX, parseDuration } from '../core/duration.js';
 import { validationError } from '../core/errors.js';
 import { DEFAULT_LOST_GRACE_MS } from '../core/reconcile-plan.js';
+import { LOST_GRACE_FLOOR_MS } from '../aws/tasks.js';
 import type { ReconcileReport } from '../services/reconcile.js';
 import { reconcileTable } from '../ui/tables.js';
 
 export default class Reconcile extends RunvoyCommand<ReconcileReport> {
   static override summary =
     'Do what a server would: finalise, mark LOST, adopt, release stale locks, enforce timeouts.';
-  static override description = `Reads the unfinished executions from their index and asks ECS about their tasks (DescribeTasks, 100 a call). Finalises runs whose task stopped, marks LOST those ECS no longer knows after --grace, adopts tasks in the cluster that have no record (origin adopted), stops tasks whose --timeout has passed, and releases locks held by finished runs. Every write is conditional: running it twice changes nothing the second time.`;
+  static override description = `Reads the unfinished executions from their index and asks ECS about their tasks (DescribeTasks, 100 a call). Finalises runs whose task stopped, marks LOST those ECS no longer knows (or whose task never appeared) after --grace, adopts tasks in the cluster that have no record (origin adopted), stops tasks whose --timeout has passed, and releases locks held by finished runs. Every write is conditional: running it twice changes nothing the second time.`;
   static override examples = [
     '<%= config.bin %> reconcile',
     '<%= config.bin %> reconcile --dry-run',
-    '<%= config.bin %> reconcile --grace 5m --json',
+    '<%= config.bin %> reconcile --grace 30m --json',
   ];
   static override flags = {
     'dry-run': Flags.boolean({ description: 'Show what it would do; write nothing and stop nothing.' }),
     grace: Flags.string({
-      description:
-        'How long after creation a run whose task ECS does not know is still waited for (default 15m).',
+      description: `How long after its record was written a run whose task ECS does not know is still waited for (default ${minutes(DEFAULT_LOST_GRACE_MS)}). At least ${minutes(LOST_GRACE_FLOOR_MS)}, the longest RunTask can take with runvoy's timeouts and retries: a shorter grace could mark LOST, and free the lock of, a run whose task is still starting. A shorter value is refused (exit 2).`,
     }),
   };
 
@@ -27,10 +27,17 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
     const { flags } = await this.parse(Reconcile);
     let graceMs = DEFAULT_LOST_GRACE_MS;
     if (flags.grace !== undefined) {
-      // parseDuration refuses zero; a grace of 0 (mark LOST at once) is a valid choice here.
-      const parsed = /^0+[smhd]?$/i.test(flags.grace.trim()) ? 0 : parseDuration(flags.grace);
-      if (parsed === undefined)
-        throw validationError([{ field: '--grace', value: flags.grace, allowed: DURATION_SYNTAX }]);
+      const parsed = parseDuration(flags.grace);
+      if (parsed === undefined || parsed < LOST_GRACE_FLOOR_MS) {
+        throw validationError([
+          {
+            field: '--grace',
+            value: flags.grace,
+            allowed: `${DURATION_SYNTAX}, at least ${minutes(LOST_GRACE_FLOOR_MS)}`,
+            hint: `The floor is the longest RunTask can take with runvoy's timeouts and retries: a shorter grace could mark LOST, and free the lock of, a run whose task is still starting (docs/locks.md).`,
+          },
+        ]);
+      }
       graceMs = parsed;
     }
     const { executionsContext } = await import('../services/list.js');
@@ -51,4 +58,9 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
         `${c.unchanged} of ${c.active} unfinished run(s) left as they are.`,
     );
   }
+}
+
+/** A whole number of minutes, as the flag takes it: 17m. */
+function minutes(ms: number): string {
+  return `${Math.ceil(ms / 60_000)}m`;
 }

@@ -1,7 +1,7 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { RunvoyCommand } from '../base-command.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import { ExitCode, RunvoyError, UsageError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { parseRunRequest, type RunRequest } from '../core/run-request.js';
 import { argvGrammar, splitRunArgv, type FlagShape } from '../core/run-argv.js';
@@ -139,7 +139,14 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     const deps = { clients, store, stack, reporter };
     const stackFlag = stack.stackName === 'runvoy' ? '' : ` --stack ${stack.stackName}`;
 
-    const record = await startExecution(deps, request);
+    const record = await startExecution(deps, request).catch((error: unknown) => {
+      // A run that got as far as its record has an ID, and --detach promises it on stdout, failure or not
+      // (the error on stderr says what state it is in): a script can still `runvoy status` or `kill` it.
+      const executionId = error instanceof RunvoyError ? error.data?.executionId : undefined;
+      if (request.detach && !this.jsonEnabled() && typeof executionId === 'string')
+        process.stdout.write(`${executionId}\n`);
+      throw error;
+    });
     if (request.detach) {
       if (!this.jsonEnabled()) {
         process.stdout.write(`${record.id}\n`);

@@ -24,8 +24,12 @@ export interface ClusterTask extends EcsTask {
   };
 }
 
-/** Default grace before a run whose task ECS does not know is marked LOST (measured from createdAt). */
-export const DEFAULT_LOST_GRACE_MS = 15 * 60_000;
+/**
+ * Default grace before a run whose task ECS does not know is marked LOST (measured from when its record was
+ * written). At least the floor that covers RunTask's worst case (src/core/grace.ts: 17 minutes), with room
+ * for clock skew between the CLI that ran and the one that reconciles.
+ */
+export const DEFAULT_LOST_GRACE_MS = 20 * 60_000;
 
 export const EXECUTION_ID_TAG = 'runvoy:execution-id';
 export const CALLER_TAG = 'runvoy:caller';
@@ -61,6 +65,11 @@ export interface PlanInput {
   clusterTasks: readonly ClusterTask[];
   /** Execution IDs (named by cluster tasks, or derived from them) that have a record, terminal or not. */
   existingIds: ReadonlySet<string>;
+  /**
+   * When each lock holder took its lock (execution ID -> `acquiredAt`). A run that waited for its lock
+   * (`--lock-wait`) wrote its record that long after its `createdAt`: the grace counts from the later one.
+   */
+  lockAcquiredAt?: ReadonlyMap<string, string>;
 }
 
 export interface ReconcilePlan {
@@ -96,9 +105,12 @@ export function candidateIdOf(task: ClusterTask): string {
   return executionIdOfTask(task) ?? adoptedExecutionId(task.taskArn);
 }
 
-function ageMs(record: ExecutionRecord, now: number): number {
+/** How long ago the record was written: its createdAt, or when it took its lock if that was later. */
+function ageMs(record: ExecutionRecord, now: number, acquiredAt: string | undefined): number {
   const created = Date.parse(record.createdAt);
-  return Number.isNaN(created) ? Number.POSITIVE_INFINITY : now - created;
+  if (Number.isNaN(created)) return Number.POSITIVE_INFINITY;
+  const acquired = acquiredAt === undefined ? Number.NaN : Date.parse(acquiredAt);
+  return now - (Number.isNaN(acquired) ? created : Math.max(created, acquired));
 }
 
 function decideAlive(
@@ -139,10 +151,11 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
   const executions: ExecutionAction[] = input.active
     .filter((record) => !isTerminal(record.status))
     .map((record): ExecutionAction => {
+      const age = ageMs(record, now, input.lockAcquiredAt?.get(record.id));
       if (record.taskArn) {
         const task = input.described.get(record.taskArn);
         if (task) return decideAlive(record, task, now, false);
-        if (ageMs(record, now) < graceMs) {
+        if (age < graceMs) {
           return {
             kind: 'keep',
             record,
@@ -158,7 +171,7 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
       }
       const found = taskById.get(record.id);
       if (found) return decideAlive(record, found, now, true);
-      if (ageMs(record, now) < graceMs) {
+      if (age < graceMs) {
         return { kind: 'keep', record, reason: 'no task yet; within the grace period', alive: false };
       }
       return {

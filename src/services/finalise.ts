@@ -59,12 +59,26 @@ export async function finaliseExecution(
   return { record: final, outcome, byUs: Boolean(updated), lockReleased };
 }
 
-/** Marks a run that never got a task (RunTask refused) as FAILED and frees its lock. */
+/** What failBeforeStart managed to do. */
+export interface FailedStart {
+  /** The record as it is now: FAILED (or whatever moved it first), or still PENDING when the write failed. */
+  record: ExecutionRecord;
+  /** The FAILED write itself failed (DynamoDB unreachable, say): the record is still PENDING. */
+  writeError?: unknown;
+  /** Whether the run's lock is free now (true when it had none). */
+  lockFree: boolean;
+}
+
+/**
+ * Marks a run that never got a task (ECS refused RunTask) as FAILED and frees its lock. Never throws: when
+ * the FAILED write fails, the lock is still freed if it can be (no task runs for it), the record stays
+ * PENDING, and `reconcile` marks it LOST after its grace period; the caller says so.
+ */
 export async function failBeforeStart(
   deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
   record: ExecutionRecord,
   reason: string,
-): Promise<ExecutionRecord> {
+): Promise<FailedStart> {
   const patch: Partial<ExecutionRecord> = {
     status: 'FAILED',
     exitCode: null,
@@ -73,12 +87,52 @@ export async function failBeforeStart(
     costStatus: 'unavailable',
     costReason: 'the task never started',
   };
-  const updated = (await deps.store.updateExecution(record.id, previousStatusesOf('FAILED'), patch)) ?? {
-    ...record,
-    ...patch,
-  };
-  await releaseResources(deps, updated);
-  return updated;
+  let current: ExecutionRecord;
+  let writeError: unknown;
+  try {
+    current =
+      (await deps.store.updateExecution(record.id, previousStatusesOf('FAILED'), patch)) ??
+      (await deps.store.getExecution(record.id)) ??
+      record;
+  } catch (error) {
+    current = record;
+    writeError = error;
+  }
+  let lockFree = !record.lockName || record.fence === undefined;
+  if (!lockFree) {
+    // Freed even when the record could not be marked: no task was started, so nothing needs the lock.
+    lockFree = await deps.store
+      .releaseLock(record.lockName as string, record.id, record.fence as number)
+      .then(
+        async (released) =>
+          released || (await deps.store.getLock(record.lockName as string))?.holderExecutionId !== record.id,
+      )
+      .catch(() => false);
+  }
+  return { record: current, writeError, lockFree };
+}
+
+/**
+ * Marks a run LOST: its task is gone from ECS (or never appeared), so its outcome cannot be known. The
+ * write is conditioned on the status the caller read, so a run that moved on meanwhile (it recorded its
+ * task) is left alone. Frees its lock and its timeout schedule. Returns the LOST record, or undefined
+ * when the condition failed.
+ */
+export async function markLost(
+  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
+  record: ExecutionRecord,
+  reason: string,
+  at: Date,
+): Promise<{ record: ExecutionRecord; lockReleased: boolean } | undefined> {
+  const updated = await deps.store.updateExecution(record.id, [record.status], {
+    status: 'LOST',
+    stoppedReason: reason.slice(0, 1000),
+    stoppedAt: at.toISOString(),
+    costStatus: 'unavailable',
+    costReason: 'the task is gone from ECS: its run time cannot be known',
+  });
+  if (!updated) return undefined;
+  return { record: updated, lockReleased: await releaseResources(deps, updated) };
 }
 
 async function releaseResources(
@@ -98,6 +152,7 @@ async function releaseResources(
   return released;
 }
 
-function dropUndefined<T extends object>(patch: T): T {
+/** The patch without its undefined fields (which an update would otherwise REMOVE). */
+export function dropUndefined<T extends object>(patch: T): T {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as T;
 }

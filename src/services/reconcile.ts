@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { loadSdk } from '../aws/sdk.js';
 import type { Task } from '@aws-sdk/client-ecs';
-import { deleteTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
+import { TIMEOUT_STOP_REASON } from '../aws/schedules.js';
 import { queryActiveExecutions } from '../aws/queries.js';
 import { describeTasks, stopTask } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
+import type { LockItem } from '../core/lock-protocol.js';
 import {
   adoptedRecord,
   aliveIds,
@@ -19,7 +20,7 @@ import {
 import { taskOutcome } from '../core/task-result.js';
 import { isTerminal, previousStatusesOf, type ExecutionStatus } from '../core/status.js';
 import { costPatch } from './cost-of.js';
-import { contextFromTask, finaliseExecution } from './finalise.js';
+import { contextFromTask, finaliseExecution, markLost } from './finalise.js';
 import type { ExecutionsContext } from './list.js';
 import { holderFinished } from './lock-service.js';
 
@@ -126,6 +127,7 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
     .map(candidateIdOf)
     .filter((id) => !activeIds.has(id));
   const existing = candidates.length ? await ctx.store.getExecutions(candidates) : new Map();
+  const allLocks = await ctx.store.listLocks();
   const plan = planReconcile({
     now: now(),
     graceMs: options.graceMs,
@@ -133,6 +135,7 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
     described,
     clusterTasks,
     existingIds: new Set(existing.keys()),
+    lockAcquiredAt: lockAcquiredAt(allLocks),
   });
 
   const report: ReconcileReport = {
@@ -252,7 +255,8 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
   }
 
   const finishing = finishingIds(plan);
-  const locks = locksToCheck(await ctx.store.listLocks(), finishing, aliveIds(plan));
+  // Read before the plan: a lock its holder's action freed meanwhile fails its conditional release, harmlessly.
+  const locks = locksToCheck(allLocks, finishing, aliveIds(plan));
   const lockCtx = { clients: ctx.clients, store: ctx.store, cluster, stackName: ctx.stack.stackName };
   for (const lock of locks) {
     if (!lock.holderExecutionId) continue;
@@ -269,6 +273,16 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
     });
   }
   return report;
+}
+
+/** When each holder took its lock: the grace of a run that waited for its lock counts from then. */
+function lockAcquiredAt(locks: readonly LockItem[]): Map<string, string> {
+  const acquired = new Map<string, string>();
+  for (const lock of locks) {
+    if (lock.state === 'HELD' && lock.holderExecutionId && lock.acquiredAt)
+      acquired.set(lock.holderExecutionId, lock.acquiredAt);
+  }
+  return acquired;
 }
 
 /** Whether a run still holds its lock (what a dry run reports as a release to come). */
@@ -330,25 +344,11 @@ async function carryOut(
           row: row('lost', record, 'LOST', action.reason),
           lockReleased: await holdsLock(ctx, record),
         };
-      const updated = await ctx.store.updateExecution(record.id, previousStatusesOf('LOST'), {
-        status: 'LOST',
-        stoppedReason: action.reason.slice(0, 1000),
-        stoppedAt: new Date(now()).toISOString(),
-        costStatus: 'unavailable',
-        costReason: 'the task is gone from ECS: its run time cannot be known',
-      });
-      if (!updated) return undefined;
-      let lockReleased = false;
-      if (updated.lockName && updated.fence !== undefined) {
-        lockReleased = await ctx.store.releaseLock(updated.lockName, updated.id, updated.fence);
-      }
-      if (updated.timeoutScheduleName) {
-        await deleteTimeoutSchedule(ctx.clients, updated.timeoutScheduleName).catch((error: Error) =>
-          ctx.warn?.(
-            `Could not delete the timeout schedule ${updated.timeoutScheduleName}: ${error.message}`,
-          ),
-        );
-      }
+      // Conditioned on the status read, not on any earlier one: a run that recorded its task meanwhile
+      // (PENDING -> STARTING) is not LOST, whatever this reconcile saw a moment ago.
+      const lost = await markLost(deps, record, action.reason, new Date(now()));
+      if (!lost) return undefined;
+      const { lockReleased } = lost;
       return { row: row('lost', record, 'LOST', action.reason), lockReleased };
     }
     case 'progress': {

@@ -3,8 +3,7 @@ import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients.js';
 import { createTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
 import type { AuditEvent, Store } from '../aws/store.js';
-import { describeTask, runTask, stopTask } from '../aws/tasks.js';
-import { RunvoyError } from '../core/errors.js';
+import { describeTask, runTask, stopTask, RUN_TASK_WORST_CASE_MS, type RunTaskResult } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { newExecutionId } from '../core/ids.js';
 import type { LockItem } from '../core/lock-protocol.js';
@@ -14,7 +13,8 @@ import { previousStatusesOf } from '../core/status.js';
 import { runvoyTaskTags } from '../core/tags.js';
 import { taskOutcome } from '../core/task-result.js';
 import { buildTaskDefinition, taskDefinitionFamily, type TaskDefSpec } from '../core/taskdef.js';
-import { failBeforeStart, finaliseExecution, type Finalised } from './finalise.js';
+import { dropUndefined, finaliseExecution, type Finalised } from './finalise.js';
+import { afterRunTaskFailed, recordStartedTask, type StartContext } from './start-outcome.js';
 import { ATTACHED_LEASE_MS, DETACHED_LEASE_MS, HEARTBEAT_MS, createWithLock } from './lock-service.js';
 import type { StackContext } from './stack-context.js';
 import type { LogLine } from '../aws/logs.js';
@@ -58,8 +58,9 @@ export function taskTags(request: RunRequest, record: ExecutionRecord): Record<s
 }
 
 /**
- * Writes the record (and takes the lock) in one transaction, then starts the task. If RunTask fails, the
- * record becomes FAILED and the lock is released before the error is thrown: nothing is left half-done.
+ * Writes the record (and takes the lock) in one transaction, then starts the task. If ECS starts nothing,
+ * the record becomes FAILED and the lock is released before the error is thrown. Every error after the
+ * record is written names the execution and says what state it is in (src/services/start-outcome.ts).
  */
 export async function startExecution(deps: RunDeps, request: RunRequest): Promise<ExecutionRecord> {
   const { clients, store, stack, reporter } = deps;
@@ -112,7 +113,10 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
       request.lockName,
       {
         waitMs: request.lockWaitMs,
-        leaseUntil: (t) => (request.detach ? deadline(t) : t + ATTACHED_LEASE_MS),
+        // Until its task is recorded, the lease is all that protects a holder: it lasts at least as long as
+        // RunTask can take, so that nobody takes the lock over while the task is being started.
+        leaseUntil: (t) =>
+          Math.max(request.detach ? deadline(t) : t + ATTACHED_LEASE_MS, t + RUN_TASK_WORST_CASE_MS),
         onWait: (lock, remaining) => reporter.waitingForLock(lock, remaining),
         audit,
       },
@@ -133,7 +137,14 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
     cpu: request.cpu,
     memory: request.memory,
   });
-  let started;
+  const startCtx: StartContext = {
+    clients,
+    store,
+    cluster: stack.outputs.clusterName,
+    stackName: stack.stackName,
+    warn: reporter.warn,
+  };
+  let started: RunTaskResult;
   try {
     started = await runTask(clients, {
       cluster: stack.outputs.clusterName,
@@ -152,10 +163,9 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
       },
     });
   } catch (error) {
-    const reason =
-      error instanceof RunvoyError ? `${error.what} ${error.why ?? ''}` : (error as Error).message;
-    await failBeforeStart({ clients, store, warn: reporter.warn }, record, reason);
-    throw error;
+    // Marks the run FAILED when ECS started nothing; finds the task when RunTask's answer was lost; else
+    // throws what is known (the record, the lock, whether a task may have started) and what to do.
+    started = await afterRunTaskFailed(startCtx, record, error);
   }
   if (started.spotFellBack) reporter.spotFellBack(started.spotFailure ?? 'no Spot capacity');
 
@@ -182,7 +192,8 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
       );
     }
   }
-  record = (await store.updateExecution(record.id, ['PENDING'], patch)) ?? { ...record, ...patch };
+  // Conditioned on PENDING; when someone moved the run first (reconcile), acts on it: see recordStartedTask.
+  record = await recordStartedTask(startCtx, record, task, dropUndefined(patch));
   reporter.started(record);
   return record;
 }

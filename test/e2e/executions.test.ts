@@ -335,12 +335,12 @@ describe('executions against the emulator', () => {
       seeded('bbbb00000001', {
         status: 'RUNNING',
         taskArn: gone,
-        createdAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+        createdAt: new Date(Date.now() - 30 * 60_000).toISOString(),
       }),
       seeded('bbbb00000002', {
         status: 'RUNNING',
         taskArn: gone,
-        createdAt: new Date(Date.now() - 60_000).toISOString(),
+        createdAt: new Date(Date.now() - 18 * 60_000).toISOString(),
       }),
     ]);
     const timed = await detachedRun('--timeout', '1h', '--lock', 'job');
@@ -380,7 +380,8 @@ describe('executions against the emulator', () => {
 
     const patient = json<Report>(await cli(['reconcile', '--json', '--grace', '1h']));
     expect(patient.actions).toEqual([]);
-    const eager = json<Report>(await cli(['reconcile', '--json', '--grace', '0s']));
+    // The shortest grace allowed (RunTask's worst case, 17m) marks the 18-minute-old one LOST.
+    const eager = json<Report>(await cli(['reconcile', '--json', '--grace', '17m']));
     expect(eager.actions).toEqual([expect.objectContaining({ action: 'lost', executionId: 'bbbb00000002' })]);
   });
 
@@ -438,6 +439,7 @@ describe('executions against the emulator', () => {
         ['status', 'ab'],
         ['kill', 'not-an-id!'],
         ['reconcile', '--grace', 'soon'],
+        ['reconcile', '--grace', '0s'],
         ['audit', '--since', 'nope'],
       ]) {
         const result = await cli(args, env);

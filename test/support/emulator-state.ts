@@ -7,7 +7,7 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { sdkConfig } from './moto.js';
 
 export interface ExecutionRow {
@@ -149,4 +149,43 @@ export function disagreements(state: EmulatorState): string[] {
       problems.push(`execution ${e.id} is ${e.status} but its task stopped`);
   }
   return problems;
+}
+
+/**
+ * Moves an execution's `createdAt` (and, when it holds a lock, the lock's `acquiredAt`) `ms` into the past:
+ * the state a clock shows once that much time has gone by, for the grace periods that are measured from
+ * them (reconcile's LOST grace). Nothing else changes.
+ */
+export async function backdate(executionId: string, ms: number, stackName = 'runvoy'): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig()));
+  try {
+    const { TableName } = await stackOutputs(stackName);
+    const out = await doc.send(
+      new UpdateCommand({
+        TableName,
+        Key: { pk: `EXEC#${executionId}`, sk: 'META' },
+        UpdateExpression: 'SET createdAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': new Date(Date.now() - ms).toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const lockName = out.Attributes?.lockName as string | undefined;
+    if (!lockName) return;
+    await doc
+      .send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: `LOCK#${lockName}`, sk: 'META' },
+          UpdateExpression: 'SET acquiredAt = :at',
+          ConditionExpression: 'holderExecutionId = :id',
+          ExpressionAttributeValues: { ':at': new Date(Date.now() - ms).toISOString(), ':id': executionId },
+        }),
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+  } finally {
+    doc.destroy();
+  }
 }

@@ -2,6 +2,7 @@ import { DescribeTasksCommand, ListTaskDefinitionsCommand, type Task } from '@aw
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { timeoutScheduleName } from '../../../src/aws/schedules.js';
+import { RUN_TASK_WORST_CASE_MS } from '../../../src/aws/tasks.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
 import { exitCodeForOutcome } from '../../../src/core/task-result.js';
@@ -115,16 +116,27 @@ describe('startExecution', () => {
     expect(warm.events.map((e) => e.kind)).toEqual(['started']);
   });
 
-  it('gives an attached run a short lease, and a --timeout run a lease and a schedule up to its deadline', async () => {
+  it('gives every run a first lease that outlasts the longest RunTask (an attached run, a short --timeout), and a long --timeout run a lease and a schedule up to its deadline', async () => {
+    // Until its task is recorded only the lease protects a holder: it must not expire while RunTask may
+    // still start the task (issue 11 item 2). The heartbeat shortens it to ATTACHED_LEASE_MS afterwards.
     const t0 = Date.now();
     const attachedRun = await startExecution(runDeps(h), runRequest({ lockName: 'a', detach: false }));
     const t1 = Date.now();
     const lease = (await h.store.getLock('a'))?.leaseExpiresAt ?? 0;
-    expect(lease).toBeGreaterThanOrEqual(t0 + ATTACHED_LEASE_MS);
-    expect(lease).toBeLessThanOrEqual(t1 + ATTACHED_LEASE_MS);
+    expect(RUN_TASK_WORST_CASE_MS).toBeGreaterThan(ATTACHED_LEASE_MS);
+    expect(lease).toBeGreaterThanOrEqual(t0 + RUN_TASK_WORST_CASE_MS);
+    expect(lease).toBeLessThanOrEqual(t1 + RUN_TASK_WORST_CASE_MS);
     expect(attachedRun.timeoutScheduleName).toBeUndefined();
 
-    const timed = await startExecution(runDeps(h), runRequest({ lockName: 'b', timeoutMs: 120_000 }));
+    const t2 = Date.now();
+    const short = await startExecution(runDeps(h), runRequest({ lockName: 'c', timeoutMs: 60_000 }));
+    const t3 = Date.now();
+    const shortLease = (await h.store.getLock('c'))?.leaseExpiresAt ?? 0;
+    expect(shortLease).toBeGreaterThan(Date.parse(short.timeoutAt ?? ''));
+    expect(shortLease).toBeGreaterThanOrEqual(t2 + RUN_TASK_WORST_CASE_MS);
+    expect(shortLease).toBeLessThanOrEqual(t3 + RUN_TASK_WORST_CASE_MS);
+
+    const timed = await startExecution(runDeps(h), runRequest({ lockName: 'b', timeoutMs: 2 * 3_600_000 }));
     expect((await h.store.getLock('b'))?.leaseExpiresAt).toBe(Date.parse(timed.timeoutAt ?? ''));
     expect(timed.timeoutScheduleName).toBe(timeoutScheduleName(timed.id));
     const scheduler = await h.clients.scheduler();
@@ -215,22 +227,27 @@ describe('watchExecution', () => {
   it('renews the lease by heartbeat while attached', async () => {
     const record = await attached();
     let clock = Date.now();
-    const leases: number[] = [];
+    const leases: Array<{ lease: number; now: number }> = [];
     let sleeps = 0;
     await watchExecution({ ...runDeps(h), now: () => clock }, record, {
       detachSignal: neverAborted(),
       pollMs: () => 0,
       sleep: async () => {
         sleeps += 1;
-        leases.push((await h.store.getLock('deploy'))?.leaseExpiresAt ?? 0);
+        leases.push({ lease: (await h.store.getLock('deploy'))?.leaseExpiresAt ?? 0, now: clock });
         clock += HEARTBEAT_MS + 1_000;
-        if (sleeps === 3) await stopTaskNow(h, record.taskArn ?? '', `${KILL_REASON_PREFIX} test`);
+        if (sleeps === 4) await stopTaskNow(h, record.taskArn ?? '', `${KILL_REASON_PREFIX} test`);
       },
     });
-    // Each heartbeat pushes the lease to (fake) now + 2 minutes.
-    expect(leases).toHaveLength(3);
-    expect(leases[1]).toBeGreaterThan(leases[0] ?? Infinity);
-    expect(leases[2]).toBeGreaterThan(leases[1] ?? Infinity);
+    // The first lease outlasts RunTask; once the task is recorded, each heartbeat pushes the lease to (fake)
+    // now + 2 minutes.
+    expect(leases).toHaveLength(4);
+    for (const [i, seen] of leases.entries()) {
+      if (i === 0) continue;
+      expect(seen.lease).toBe((leases[i - 1]?.now ?? 0) + HEARTBEAT_MS + 1_000 + ATTACHED_LEASE_MS);
+    }
+    expect(leases[2]?.lease).toBeGreaterThan(leases[1]?.lease ?? Infinity);
+    expect(leases[3]?.lease).toBeGreaterThan(leases[2]?.lease ?? Infinity);
   });
 
   it('on Ctrl-C, detaches: the task keeps running and keeps its lock, with the lease moved to the deadline', async () => {

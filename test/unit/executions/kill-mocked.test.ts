@@ -3,7 +3,13 @@
  * (moto stops it at once), so `kill` must record who killed it and leave the final status to whoever
  * sees the task STOPPED. Responses are shaped like AWS's.
  */
-import { DescribeTasksCommand, ECSClient, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  InvalidParameterException,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -128,5 +134,68 @@ describe('kill before ECS confirms the stop', () => {
       executionId: record.id,
       kindPk: 'AUDIT',
     });
+  });
+});
+
+describe('kill of a task ECS no longer knows (AWS answers DescribeTasks with a MISSING failure)', () => {
+  function forgotten(): void {
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: TASK_ARN, reason: 'MISSING' }] });
+    // What StopTask would answer; kill must not send it.
+    ecs.on(StopTaskCommand).rejects(
+      new InvalidParameterException({
+        message: 'The referenced task was not found.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    dynamo.on(PutCommand).resolves({});
+  }
+
+  it('stops nothing, records no kill and leaves a young record for reconcile', async () => {
+    forgotten();
+    dynamo.on(GetCommand).resolves({ Item: executionItem(record) });
+    const now = Date.parse(record.createdAt) + 5 * 60_000;
+
+    const result = await killExecution(ctx, record.id, () => now);
+
+    expect(result).toMatchObject({
+      outcome: 'task-unknown',
+      confirmed: false,
+      unknownTaskArn: TASK_ARN,
+      recordStatus: 'RUNNING',
+      lostAfter: '2024-06-15T12:20:00.000Z',
+    });
+    expect(result.markedLost).toBeUndefined();
+    expect(ecs.commandCalls(StopTaskCommand)).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand)).toEqual([]);
+    expect(dynamo.commandCalls(UpdateCommand)).toEqual([]);
+  });
+
+  it('marks a record past the grace period LOST, conditioned on the status it read, and frees its lock', async () => {
+    forgotten();
+    const held = { ...record, lockName: 'deploy', fence: 4 };
+    dynamo.on(GetCommand).resolves({ Item: executionItem(held) });
+    dynamo
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: executionItem({ ...held, status: 'LOST' }) })
+      .resolves({});
+    const now = Date.parse(record.createdAt) + 2 * 60 * 60_000;
+
+    const result = await killExecution(ctx, record.id, () => now);
+
+    expect(result).toMatchObject({
+      outcome: 'task-unknown',
+      confirmed: true,
+      markedLost: true,
+      lockReleased: true,
+    });
+    expect(result.execution.status).toBe('LOST');
+    expect(ecs.commandCalls(StopTaskCommand)).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand)).toEqual([]);
+    const [lost, release] = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(lost?.ConditionExpression).toContain('#status IN (:from0)');
+    expect(lost?.ExpressionAttributeValues).toMatchObject({ ':from0': 'RUNNING' });
+    expect(Object.values(lost?.ExpressionAttributeValues ?? {})).toContain('LOST');
+    expect(lost?.ExpressionAttributeValues).not.toHaveProperty(':from1');
+    expect(release?.Key).toMatchObject({ pk: 'LOCK#deploy' });
   });
 });

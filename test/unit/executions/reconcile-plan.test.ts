@@ -22,6 +22,7 @@ const NOW = Date.parse('2024-06-15T12:00:00.000Z');
 const CLUSTER = 'arn:aws:ecs:eu-west-1:123456789012:cluster/runvoy-cluster';
 const arn = (n: string) => `arn:aws:ecs:eu-west-1:123456789012:task/runvoy-cluster/${n.padEnd(32, '0')}`;
 const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
+const GRACE_MINUTES = DEFAULT_LOST_GRACE_MS / 60_000;
 
 function record(id: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
   return executionRecord({
@@ -123,7 +124,7 @@ describe('planReconcile: executions', () => {
   });
 
   it('marks LOST a run whose task ECS no longer knows, once the grace period is over', () => {
-    const r = record('aaaa00000001', { taskArn: arn('gone'), createdAt: minutesAgo(16) });
+    const r = record('aaaa00000001', { taskArn: arn('gone'), createdAt: minutesAgo(GRACE_MINUTES + 1) });
     expect(plan({ active: [r] }).executions[0]).toMatchObject({ kind: 'lost', record: r });
     expect(plan({ active: [r] }).executions[0]).toHaveProperty(
       'reason',
@@ -132,7 +133,7 @@ describe('planReconcile: executions', () => {
   });
 
   it('waits for a task ECS does not know within the grace period', () => {
-    const r = record('aaaa00000001', { taskArn: arn('gone'), createdAt: minutesAgo(14) });
+    const r = record('aaaa00000001', { taskArn: arn('gone'), createdAt: minutesAgo(GRACE_MINUTES - 1) });
     expect(plan({ active: [r] }).executions[0]?.kind).toBe('keep');
   });
 
@@ -155,6 +156,27 @@ describe('planReconcile: executions', () => {
     const actions = plan({ active: [fresh, old] }).executions;
     expect(actions.map((a) => a.kind)).toEqual(['keep', 'lost']);
     expect(actions[1]).toHaveProperty('reason', expect.stringContaining('no task'));
+  });
+
+  it('counts the grace of a run that waited for its lock from when it took the lock, not from createdAt', () => {
+    // createdAt is set before --lock-wait: a record written 30 minutes later is new, its RunTask on its way.
+    const waited = record('aaaa00000001', { status: 'PENDING', createdAt: minutesAgo(GRACE_MINUTES + 30) });
+    const acquired = (m: number) => new Map([['aaaa00000001', minutesAgo(m)]]);
+    expect(plan({ active: [waited], lockAcquiredAt: acquired(1) }).executions[0]?.kind).toBe('keep');
+    expect(plan({ active: [waited], lockAcquiredAt: acquired(GRACE_MINUTES) }).executions[0]?.kind).toBe(
+      'lost',
+    );
+    expect(plan({ active: [waited] }).executions[0]?.kind).toBe('lost');
+    // An acquiredAt before createdAt (clock skew) or unreadable changes nothing.
+    const fresh = record('aaaa00000002', { status: 'PENDING', createdAt: minutesAgo(1) });
+    const skewed = new Map([
+      ['aaaa00000002', minutesAgo(GRACE_MINUTES + 30)],
+      ['aaaa00000001', 'not a date'],
+    ]);
+    expect(plan({ active: [fresh, waited], lockAcquiredAt: skewed }).executions.map((a) => a.kind)).toEqual([
+      'keep',
+      'lost',
+    ]);
   });
 
   it('attaches the task of a run whose CLI died after RunTask (found by startedBy), then moves it forward', () => {

@@ -1,0 +1,51 @@
+import { startProxy, type InterceptedRequest } from './proxy.js';
+
+export interface HoldProxy {
+  url: string;
+  /** Operations seen, in order. */
+  seen: string[];
+  /** Resolves when the first request that `hold` matches has arrived (it is then held, not forwarded). */
+  held: Promise<InterceptedRequest>;
+  /** Forwards the held request to the emulator (once); its answer goes back to the caller as usual. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback proxy in front of the emulator that holds the first request `hold` matches until the test
+ * calls `release()`: a slow AWS call whose moment of arrival the test chooses (a RunTask that ECS carries
+ * out only after something else has happened). Every other request passes through.
+ */
+export async function startHoldProxy(
+  target: string,
+  hold: (request: InterceptedRequest) => boolean,
+): Promise<HoldProxy> {
+  const seen: string[] = [];
+  let holding = false;
+  let releaseHeld: () => void = () => undefined;
+  let released = false;
+  let resolveHeld: (request: InterceptedRequest) => void = () => undefined;
+  const held = new Promise<InterceptedRequest>((resolve) => (resolveHeld = resolve));
+  const proxy = await startProxy(target, (request, actions) => {
+    seen.push(request.operation);
+    if (holding || !hold(request)) return actions.forward();
+    holding = true;
+    let forwarded = false;
+    releaseHeld = () => {
+      if (forwarded) return;
+      forwarded = true;
+      actions.forward();
+    };
+    if (released) releaseHeld();
+    resolveHeld(request);
+  });
+  return {
+    ...proxy,
+    seen,
+    held,
+    release: () => {
+      released = true;
+      releaseHeld();
+    },
+  };
+}
