@@ -58,6 +58,11 @@ export function applyInterruptedAdvice(
   if (status === 'ROLLBACK_COMPLETE' || status === 'ROLLBACK_FAILED') {
     return [`The create failed. Run \`runvoy destroy${flag}\`, then \`runvoy init${flag}\` again.`];
   }
+  if (status === 'UPDATE_ROLLBACK_COMPLETE') {
+    return [
+      `The update failed and was rolled back: the stack is as it was before. Its events in the CloudFormation console say why; fix that and run \`runvoy init${flag}\` again.`,
+    ];
+  }
   if (/^(CREATE|UPDATE|IMPORT)_COMPLETE$/.test(status)) {
     return [`The ${operation} finished. Run \`runvoy init${flag}\` again to print the stack's outputs.`];
   }
