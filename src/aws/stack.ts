@@ -278,6 +278,25 @@ export async function deleteStack(
   );
 }
 
+/** The physical ID of one of the stack's resources, or undefined when the stack has no such resource. */
+export async function physicalIdOf(
+  clients: AwsClients,
+  stackName: string,
+  logicalId: string,
+): Promise<string | undefined> {
+  const { DescribeStackResourceCommand } = await cfnModule();
+  const cfn = await clients.cloudFormation();
+  try {
+    const out = await cfn.send(
+      new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId }),
+    );
+    return out.StackResourceDetail?.PhysicalResourceId || undefined;
+  } catch (error) {
+    if ((error as Error).name === 'ValidationError') return undefined;
+    throw error;
+  }
+}
+
 function toEvent(e: StackEvent): StackEventSummary {
   return {
     timestamp: e.Timestamp ?? new Date(0),
