@@ -15,6 +15,7 @@ import { awsCli, newConfigDir, runCli, type CliResult } from '../support/cli.js'
 import { emulatorState } from '../support/emulator-state.js';
 import { keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../support/moto.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
+import { startInTerminal } from '../support/terminal.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
 
@@ -108,6 +109,24 @@ describe('`runvoy destroy` after an interrupted `init`', () => {
     expect(destroy.stderr).toContain('REVIEW_IN_PROGRESS');
     expect(destroy.stdout).toContain('Stack "runvoy" deleted from us-east-1.');
     expect(stacks()).toEqual([]);
+  });
+});
+
+describe('`runvoy destroy` in a terminal', () => {
+  it('Ctrl-C at "Type the stack name" deletes nothing and exits 130', async () => {
+    expect((await cli(['init', '--yes', '--vpc', 'default'])).exitCode).toBe(0);
+    const terminal = startInTerminal(['destroy'], { RUNVOY_CONFIG_DIR: configDir });
+    try {
+      await terminal.waitFor(/Type "runvoy" to confirm:/);
+      terminal.keys('run', 'C-c');
+      const screen = await terminal.waitFor(/EXIT=\d+/);
+      expect(screen).toContain('Interrupted: nothing was deleted.');
+      expect(screen).toContain('EXIT=130');
+      expect(screen).not.toContain('unexpected error');
+    } finally {
+      terminal.close();
+    }
+    expect(stacks().map((s) => s.StackStatus)).toEqual([expect.stringMatching(/_COMPLETE$/)]);
   });
 });
 

@@ -4,21 +4,19 @@
  * emulator that says when the CLI reached the step, and that can show the stack as still in progress the
  * way AWS would, since moto completes every stack operation at once).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, NO_AWS_FILES, awsCli, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
-import { awsEnv, motoUrl, resetMoto } from '../support/moto.js';
+import { BIN, awsCli, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { motoUrl, resetMoto } from '../support/moto.js';
 import {
   startProxy,
   type InterceptedRequest,
   type ProxyActions,
   type RunningProxy,
 } from '../support/proxy.js';
+import { startInTerminal as startTerminal, type Terminal } from '../support/terminal.js';
 
-const sessions: string[] = [];
+const terminals: Terminal[] = [];
 const proxies: RunningProxy[] = [];
 let configDir: string;
 
@@ -28,9 +26,15 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const name of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', name]);
+  for (const terminal of terminals.splice(0)) terminal.close();
   for (const proxy of proxies.splice(0)) await proxy.close();
 });
+
+function startInTerminal(args: string[], env: Record<string, string> = {}): Terminal {
+  const terminal = startTerminal(args, { RUNVOY_CONFIG_DIR: configDir, ...env });
+  terminals.push(terminal);
+  return terminal;
+}
 
 /** Every stack in the emulator's region, as `aws cloudformation describe-stacks` lists them. */
 function stacks(): Array<{ StackName: string; StackStatus: string }> {
@@ -39,41 +43,6 @@ function stacks(): Array<{ StackName: string; StackStatus: string }> {
       Stacks: Array<{ StackName: string; StackStatus: string }>;
     }
   ).Stacks;
-}
-
-function tmux(args: string[]): string {
-  const result = spawnSync('tmux', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** Starts the CLI in a 120x50 tmux session; the shell prints EXIT=<code> when it ends. */
-function startInTerminal(args: string[]): string {
-  const name = `runvoy-init-test-${process.pid}-${sessions.length}`;
-  const script = join(mkdtempSync(join(tmpdir(), 'runvoy-tmux-')), 'run.sh');
-  const env = { ...awsEnv(), RUNVOY_CONFIG_DIR: configDir, ...NO_AWS_FILES, TERM: 'xterm-256color' };
-  const exports = Object.entries(env)
-    .map(([k, v]) => `export ${k}='${v}'`)
-    .join('\n');
-  const quoted = args.map((a) => `'${a}'`).join(' ');
-  writeFileSync(
-    script,
-    `#!/bin/sh\nexport NO_COLOR=1\n${exports}\n'${process.execPath}' '${BIN}' ${quoted}\necho "EXIT=$?"\nsleep 600\n`,
-    { mode: 0o755 },
-  );
-  tmux(['new-session', '-d', '-s', name, '-x', '120', '-y', '50', script]);
-  sessions.push(name);
-  return name;
-}
-
-async function waitForScreen(name: string, pattern: RegExp): Promise<string> {
-  let last = '';
-  for (let i = 0; i < 900; i++) {
-    last = tmux(['capture-pane', '-p', '-S', '-200', '-t', name]);
-    if (pattern.test(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the screen never matched ${pattern}:\n${last}`);
 }
 
 /** `runvoy init ...` as a child process whose AWS requests go through `proxyUrl`. */
@@ -151,12 +120,12 @@ function forwardShowing(actions: ProxyActions, status: string): void {
 
 describe('Ctrl-C at the confirmation prompt of `runvoy init`', () => {
   it('deletes the change set and the REVIEW_IN_PROGRESS placeholder, says so, and exits 130', async () => {
-    const name = startInTerminal(['init', '--vpc', 'default']);
-    await waitForScreen(name, /Apply these changes to stack "runvoy" in us-east-1\? \[y\/N\]/);
+    const terminal = startInTerminal(['init', '--vpc', 'default']);
+    await terminal.waitFor(/Apply these changes to stack "runvoy" in us-east-1\? \[y\/N\]/);
     expect(stacks().map((s) => s.StackStatus)).toEqual(['REVIEW_IN_PROGRESS']);
 
-    tmux(['send-keys', '-t', name, 'C-c']);
-    const screen = await waitForScreen(name, /EXIT=\d+/);
+    terminal.keys('C-c');
+    const screen = await terminal.waitFor(/EXIT=\d+/);
     expect(screen).toContain('EXIT=130');
     expect(screen).not.toContain('unexpected error');
     expect(screen).toMatch(/Interrupted: nothing was applied/);
@@ -166,13 +135,33 @@ describe('Ctrl-C at the confirmation prompt of `runvoy init`', () => {
   });
 
   it('answering no still cancels with exit 1 and leaves no stack', async () => {
-    const name = startInTerminal(['init', '--vpc', 'default']);
-    await waitForScreen(name, /\[y\/N\]/);
-    tmux(['send-keys', '-t', name, 'n', 'Enter']);
-    const screen = await waitForScreen(name, /EXIT=\d+/);
+    const terminal = startInTerminal(['init', '--vpc', 'default']);
+    await terminal.waitFor(/\[y\/N\]/);
+    terminal.keys('n', 'Enter');
+    const screen = await terminal.waitFor(/EXIT=\d+/);
     expect(screen).toContain('Cancelled: nothing was changed.');
     expect(screen).toContain('EXIT=1');
     expect(stacks()).toEqual([]);
+  });
+});
+
+describe('Ctrl-C in a terminal during `runvoy init --yes`', () => {
+  it('while the live view follows the create: stops waiting, says the stack is CREATE_IN_PROGRESS, exits 130', async () => {
+    let created = false;
+    const proxy = await watchingProxy((request, actions) => {
+      if (request.operation === 'CreateStack') created = true;
+      if (created && request.operation === 'DescribeStacks') forwardShowing(actions, 'CREATE_IN_PROGRESS');
+      else actions.forward();
+    });
+    const terminal = startInTerminal(['init', '--yes', '--vpc', 'default'], { AWS_ENDPOINT_URL: proxy.url });
+    await proxy.sent('CreateStack', 'DescribeStackEvents');
+    await terminal.waitFor(/Deploying stack "runvoy"/);
+    terminal.keys('C-c');
+    const screen = await terminal.waitFor(/EXIT=\d+/);
+    expect(screen).toContain('EXIT=130');
+    expect(screen).toContain('Interrupted: stopped waiting. Stack "runvoy" is CREATE_IN_PROGRESS.');
+    expect(screen).toContain("The create continues on AWS's side.");
+    expect(screen).not.toContain('unexpected error');
   });
 });
 
