@@ -51,8 +51,9 @@ Refuses while a task runs or a lock is held, listing them; --force stops the tas
         confirm: async ({ account, region, stackStatus, usage }) => {
           asked = { account, region };
           const live = usageLines(usage, stackFlag);
+          const header = flags.force && usage.tasks.length > 0 ? ' (--force stops the tasks)' : '';
           if (live.length > 0)
-            this.note(`Live in stack "${stackName}":\n${live.map((l) => `  ${l}`).join('\n')}`);
+            this.note(`Live in stack "${stackName}"${header}:\n${live.map((l) => `  ${l}`).join('\n')}`);
           if (flags.yes) return true;
           const what =
             stackStatus === 'REVIEW_IN_PROGRESS'

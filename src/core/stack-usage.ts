@@ -100,7 +100,7 @@ export function stackInUse(stackName: string, usage: StackUsage): RunvoyError {
   const schedules =
     usage.schedules.length > 0
       ? [
-          `${plural(usage.schedules.length, '--timeout schedule', '--timeout schedules')} would be deleted with it: ${usage.schedules.map((s) => s.name).join(', ')}`,
+          `  ${plural(usage.schedules.length, '--timeout schedule', '--timeout schedules')} would be deleted with it: ${usage.schedules.map((s) => s.name).join(', ')}`,
         ]
       : [];
   return new RunvoyError({
