@@ -229,7 +229,7 @@ describe('`runvoy destroy` with live runs', () => {
     expect(lock.Item.state.S).toBe('FREE');
   });
 
-  it("deletes this stack's leftover --timeout schedules and keeps other stacks' ones", async () => {
+  it("deletes this stack's leftover --timeout schedules, and keeps other stacks' ones and any other schedule", async () => {
     const { SchedulerRoleArn, ClusterName } = (await emulatorState()).outputs;
     const scheduler = new SchedulerClient(sdkConfig());
     const schedule = (name: string, roleArn: string) =>
@@ -254,6 +254,7 @@ describe('`runvoy destroy` with live runs', () => {
         'runvoy-timeout-bbbbbbbbbbbb',
         'arn:aws:iam::123456789012:role/other-stack-SchedulerRole',
       );
+      await schedule('nightly-backup', SchedulerRoleArn ?? '');
     } finally {
       scheduler.destroy();
     }
@@ -261,7 +262,10 @@ describe('`runvoy destroy` with live runs', () => {
     const destroy = await cli(['destroy', '--yes']);
     expect(destroy.exitCode, destroy.stderr).toBe(0);
     expect(destroy.stderr).toContain('Deleting schedule runvoy-timeout-aaaaaaaaaaaa');
-    expect((await schedules()).map((s) => s.Name)).toEqual(['runvoy-timeout-bbbbbbbbbbbb']);
+    expect((await schedules()).map((s) => s.Name).sort()).toEqual([
+      'nightly-backup',
+      'runvoy-timeout-bbbbbbbbbbbb',
+    ]);
     expect(stacks()).toEqual([]);
   });
 });
