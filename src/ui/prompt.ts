@@ -34,13 +34,14 @@ async function ask(question: string, options: PromptOptions = {}): Promise<strin
   options.signal?.addEventListener('abort', onInterrupt, { once: true });
   if (options.signal?.aborted) interrupt.abort();
   // End of input (Ctrl-D, a closed stdin) answers nothing, which is "no".
-  const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
+  const closed = new Promise<undefined>((resolve) => rl.once('close', () => resolve(undefined)));
   const asked = rl.question(question, { signal: interrupt.signal });
   // Once the input has closed, the question may still reject: nobody waits for it then.
   asked.catch(() => undefined);
   try {
     const answer = await Promise.race([asked, closed]);
-    return answer.trim();
+    if (answer === undefined) process.stderr.write('\n');
+    return (answer ?? '').trim();
   } catch (error) {
     if (interrupt.signal.aborted) {
       process.stderr.write('\n');
