@@ -53,3 +53,63 @@ export async function deleteTimeoutSchedule(clients: AwsClients, name: string): 
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
   }
 }
+
+export interface TimeoutSchedule {
+  name: string;
+  state?: string;
+  /** The schedule expression, `at(...)`. */
+  expression?: string;
+  /** The task it stops. */
+  taskArn?: string;
+}
+
+/**
+ * The --timeout schedules of one stack: runvoy's name prefix in the default group, and the stack's own
+ * scheduler role (other stacks in the account and region use the same prefix).
+ */
+export async function listTimeoutSchedules(
+  clients: AwsClients,
+  schedulerRoleArn: string,
+): Promise<TimeoutSchedule[]> {
+  const { GetScheduleCommand, ListSchedulesCommand } = await loadSdk('@aws-sdk/client-scheduler');
+  const scheduler = await clients.scheduler();
+  const names: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await scheduler.send(
+      new ListSchedulesCommand({ NamePrefix: timeoutScheduleName(''), NextToken: token }),
+    );
+    for (const summary of page.Schedules ?? []) {
+      if (summary.Name?.startsWith(timeoutScheduleName('')) && (summary.GroupName ?? 'default') === 'default')
+        names.push(summary.Name);
+    }
+    token = page.NextToken;
+  } while (token);
+  const schedules: TimeoutSchedule[] = [];
+  for (const name of names) {
+    let schedule;
+    try {
+      schedule = await scheduler.send(new GetScheduleCommand({ Name: name }));
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') continue; // it ran and deleted itself
+      throw error;
+    }
+    if (schedule.Target?.RoleArn !== schedulerRoleArn) continue;
+    schedules.push({
+      name,
+      state: schedule.State,
+      expression: schedule.ScheduleExpression,
+      taskArn: taskOf(schedule.Target.Input),
+    });
+  }
+  return schedules;
+}
+
+function taskOf(input: string | undefined): string | undefined {
+  try {
+    const task = (JSON.parse(input ?? '{}') as { Task?: unknown }).Task;
+    return typeof task === 'string' ? task : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -25,6 +25,21 @@ export type ParameterInput = { key: string; value: string } | { key: string; use
 const cfnModule = () => loadSdk('@aws-sdk/client-cloudformation');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Sleeps `ms`, or less when `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms).then(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export function isStackMissing(error: unknown): boolean {
   const e = error as { name?: string; message?: string };
   return e?.name === 'ValidationError' && /does not exist/i.test(e.message ?? '');
@@ -75,6 +90,7 @@ function toParameters(params: readonly ParameterInput[]): Parameter[] {
 
 export interface ChangeSetResult {
   changeSetId: string;
+  changeSetName: string;
   changes: ResourceChangeSummary[];
   /** CloudFormation found nothing to change (AWS fails the change set with this reason). */
   noChanges: boolean;
@@ -95,10 +111,11 @@ export async function createChangeSet(
 ): Promise<ChangeSetResult> {
   const { CreateChangeSetCommand, DescribeChangeSetCommand } = await cfnModule();
   const cfn = await clients.cloudFormation();
+  const changeSetName = `runvoy-${Date.now()}`;
   const created = await cfn.send(
     new CreateChangeSetCommand({
       StackName: input.stackName,
-      ChangeSetName: `runvoy-${Date.now()}`,
+      ChangeSetName: changeSetName,
       ChangeSetType: input.type,
       TemplateBody: input.templateBody,
       Parameters: toParameters(input.parameters),
@@ -114,7 +131,13 @@ export async function createChangeSet(
     const status = described.Status ?? '';
     if (status === 'FAILED') {
       const reason = described.StatusReason ?? 'unknown reason';
-      return { changeSetId, changes: [], noChanges: NO_CHANGES.test(reason), failedReason: reason };
+      return {
+        changeSetId,
+        changeSetName,
+        changes: [],
+        noChanges: NO_CHANGES.test(reason),
+        failedReason: reason,
+      };
     }
     if (status === 'CREATE_COMPLETE') {
       const changes = await allChanges(
@@ -124,7 +147,7 @@ export async function createChangeSet(
         described.Changes ?? [],
         described.NextToken,
       );
-      return { changeSetId, changes, noChanges: changes.length === 0 };
+      return { changeSetId, changeSetName, changes, noChanges: changes.length === 0 };
     }
     await sleep(Math.min(500 * 2 ** attempt, 3000));
   }
@@ -255,6 +278,25 @@ export async function deleteStack(
   );
 }
 
+/** The physical ID of one of the stack's resources, or undefined when the stack has no such resource. */
+export async function physicalIdOf(
+  clients: AwsClients,
+  stackName: string,
+  logicalId: string,
+): Promise<string | undefined> {
+  const { DescribeStackResourceCommand } = await cfnModule();
+  const cfn = await clients.cloudFormation();
+  try {
+    const out = await cfn.send(
+      new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId }),
+    );
+    return out.StackResourceDetail?.PhysicalResourceId || undefined;
+  } catch (error) {
+    if ((error as Error).name === 'ValidationError') return undefined;
+    throw error;
+  }
+}
+
 function toEvent(e: StackEvent): StackEventSummary {
   return {
     timestamp: e.Timestamp ?? new Date(0),
@@ -287,13 +329,19 @@ export async function eventsSince(
 
 /**
  * Polls until the stack leaves every *_IN_PROGRESS status, reporting each new event once.
- * Returns the final state, or undefined when the stack is gone (after a delete).
+ * Returns the final state, or undefined when the stack is gone (after a delete). When `signal` aborts,
+ * it stops waiting after the requests in flight and returns the last state seen, with `interrupted`.
  */
 export async function waitForStack(
   clients: AwsClients,
   stackName: string,
-  options: { since: Date; onEvent: (event: StackEventSummary) => void; stackId?: string },
-): Promise<{ state: StackState | undefined; events: StackEventSummary[] }> {
+  options: {
+    since: Date;
+    onEvent: (event: StackEventSummary) => void;
+    stackId?: string;
+    signal?: AbortSignal;
+  },
+): Promise<{ state: StackState | undefined; events: StackEventSummary[]; interrupted?: boolean }> {
   const seen = new Set<string>();
   const all: StackEventSummary[] = [];
   const target = options.stackId ?? stackName;
@@ -311,6 +359,8 @@ export async function waitForStack(
       options.onEvent(event);
     }
     if (!state || !STACK_BUSY.test(state.status)) return { state, events: all };
-    await sleep(Math.min(1000 + attempt * 500, 5000));
+    if (options.signal?.aborted) return { state, events: all, interrupted: true };
+    await pause(Math.min(1000 + attempt * 500, 5000), options.signal);
+    if (options.signal?.aborted) return { state, events: all, interrupted: true };
   }
 }

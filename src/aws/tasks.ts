@@ -235,3 +235,19 @@ export async function tasksStartedBy(
   } while (nextToken);
   return arns;
 }
+
+/** Every task in the cluster that ECS is to keep running (desired status RUNNING), paginated. */
+export async function runningTasks(clients: AwsClients, cluster: string): Promise<string[]> {
+  const { ListTasksCommand } = await ecsModule();
+  const ecs = await clients.ecs();
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await ecs.send(
+      new ListTasksCommand({ cluster, desiredStatus: 'RUNNING', nextToken, maxResults: 100 }),
+    );
+    arns.push(...(out.taskArns ?? []));
+    nextToken = out.nextToken;
+  } while (nextToken);
+  return arns;
+}

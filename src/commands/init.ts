@@ -4,7 +4,7 @@ import { formatChangeSet } from '../core/change-set.js';
 import { ExitCode, UsageError, validationError } from '../core/errors.js';
 import { planInitNetwork } from '../core/init-options.js';
 import type { DeployResult } from '../services/init.js';
-import { canPrompt, confirm } from '../ui/prompt.js';
+import { canPrompt, confirm, PromptInterrupted } from '../ui/prompt.js';
 import { formatOutputs } from '../ui/stack-lines.js';
 
 export default class Init extends RunvoyCommand<DeployResult> {
@@ -68,6 +68,20 @@ Re-running with nothing to change says so and exits 0.`;
     const exists = Boolean(await describeStack(clients, stackName));
     const { network } = planInitNetwork(initFlags, exists);
     const progress = await this.progressReporter(`Deploying stack "${stackName}"`);
+    // Ctrl-C: the first one lets init clean up (or say where the stack is), a second one exits at once.
+    const interrupt = new AbortController();
+    const onInterrupt = () => {
+      if (interrupt.signal.aborted) {
+        this.note(
+          `\nInterrupted again: exiting now. \`runvoy doctor\` shows the stack's state; \`runvoy destroy\` deletes a stack left in REVIEW_IN_PROGRESS.`,
+        );
+        process.exit(ExitCode.Interrupted);
+      }
+      progress.stop();
+      this.note('\nInterrupted: stopping safely (Ctrl-C again to exit at once)...');
+      interrupt.abort();
+    };
+    process.on('SIGINT', onInterrupt);
     try {
       const result = await deployStack({
         clients,
@@ -76,7 +90,13 @@ Re-running with nothing to change says so and exits 0.`;
         flags: initFlags,
         network,
         yes: flags.yes,
-        confirm,
+        signal: interrupt.signal,
+        confirm: (question) =>
+          confirm(question, { signal: interrupt.signal }).catch((error: unknown) => {
+            if (!(error instanceof PromptInterrupted)) throw error;
+            if (!interrupt.signal.aborted) onInterrupt();
+            return false;
+          }),
         reporter: {
           context: (info) =>
             this.note(
@@ -93,37 +113,52 @@ Re-running with nothing to change says so and exits 0.`;
         },
       });
       if (result.action === 'cancelled') this.exitStatus = ExitCode.Failure;
+      if (result.action === 'interrupted') this.exitStatus = ExitCode.Interrupted;
       return result;
     } finally {
+      process.off('SIGINT', onInterrupt);
       progress.stop();
     }
   }
 
+  /** Stack events as a live view on a terminal, else as lines; once stopped, further events are lines. */
   private async progressReporter(title: string) {
+    const { formatEventLine } = await import('../ui/stack-lines.js');
+    const line = (e: Parameters<typeof formatEventLine>[0]) => this.note(formatEventLine(e));
     if (!this.jsonEnabled() && process.stderr.isTTY) {
       const { InkStackProgress } = await import('../ui/stack-view.js');
       let view: InstanceType<typeof InkStackProgress> | undefined;
+      let stopped = false;
       return {
-        event: (e: Parameters<InstanceType<typeof InkStackProgress>['event']>[0]) => {
+        event: (e: Parameters<typeof formatEventLine>[0]) => {
+          if (stopped) return line(e);
           if (!view) {
             view = new InkStackProgress(title);
             view.start();
           }
           view.event(e);
         },
-        stop: () => view?.stop(),
+        stop: () => {
+          if (!stopped) view?.stop();
+          stopped = true;
+        },
       };
     }
-    const { formatEventLine } = await import('../ui/stack-lines.js');
-    return {
-      event: (e: Parameters<typeof formatEventLine>[0]) => this.note(formatEventLine(e)),
-      stop: () => undefined,
-    };
+    return { event: line, stop: () => undefined };
   }
 
   protected render(result: DeployResult): void {
     if (result.action === 'cancelled') {
       this.note('Cancelled: nothing was changed.');
+      return;
+    }
+    if (result.interruption) {
+      const { phase, cleanedUp, stackStatus, advice } = result.interruption;
+      const head =
+        phase === 'review'
+          ? 'Interrupted: nothing was applied.'
+          : `Interrupted: stopped waiting. Stack "${result.stackName}" is ${stackStatus ?? 'gone'}.`;
+      this.note([head, ...cleanedUp, ...advice].join('\n'));
       return;
     }
     if (result.action === 'unchanged') {

@@ -61,6 +61,8 @@ export function firstFailure(events: readonly StackEventSummary[]): StackEventSu
 
 export const STACK_BUSY = /_IN_PROGRESS$/;
 export const STACK_OK = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
+/** Statuses in which CloudFormation accepts an UpdateStack. */
+export const STACK_UPDATABLE = new Set([...STACK_OK, 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
 /** Terminal stack statuses that mean the last operation failed. */
 export function isFailedStackStatus(status: string): boolean {

@@ -27,6 +27,11 @@ import {
   type StackEventSummary,
 } from '../core/change-set.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
+import {
+  applyInterruptedAdvice,
+  reviewInterruptedAdvice,
+  type InitInterruption,
+} from '../core/init-interrupt.js';
 import type { InitFlags, NetworkRequest } from '../core/init-options.js';
 import { parseStackOutputs, type StackOutputs } from '../core/stack-outputs.js';
 import { rememberStack } from './stack-context.js';
@@ -52,18 +57,25 @@ export interface DeployInputs {
   yes: boolean;
   confirm: (question: string) => Promise<boolean>;
   reporter: DeployReporter;
+  /**
+   * Ctrl-C. Before anything is applied, init deletes its change set (and the empty stack a create's
+   * change set makes) and returns `interrupted`; once CloudFormation is creating or updating the stack,
+   * init stops waiting and says what state the stack is in.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
   stackName: string;
   region: string;
   account: string;
-  action: 'created' | 'updated' | 'unchanged' | 'cancelled';
+  action: 'created' | 'updated' | 'unchanged' | 'cancelled' | 'interrupted';
   status: string;
   templateVersion: string;
   changes: ResourceChangeSummary[];
   parameterChanges: ParameterChange[];
   outputs?: StackOutputs;
+  interruption?: InitInterruption;
 }
 
 /** `runvoy init`: create or update the stack through a reviewed change set, then wait for it. */
@@ -87,6 +99,22 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
   const templateBody = await loadTemplate();
   const parameters = await stackParameters(clients, inputs.flags, inputs.network, Boolean(existing));
   const base = { stackName, region, account: identity.account, templateVersion: TEMPLATE_VERSION };
+  const operation = existing ? 'update' : 'create';
+  const interrupted = () => Boolean(inputs.signal?.aborted);
+  const stopBeforeApplying = (cleanedUp: string[], changes: ResourceChangeSummary[] = []): DeployResult => ({
+    ...base,
+    action: 'interrupted',
+    status: existing?.status ?? 'NONE',
+    changes,
+    parameterChanges: [],
+    interruption: {
+      phase: 'review',
+      operation,
+      cleanedUp,
+      advice: reviewInterruptedAdvice(stackName),
+    },
+  });
+  if (interrupted()) return stopBeforeApplying([]);
 
   const parameterChanges = existing ? diffParameters(existing.parameters, parameters) : [];
   const unchanged = (stack: StackState): DeployResult => {
@@ -105,10 +133,17 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
     parameters,
     tags: STACK_TAGS(stackName),
   });
-  const discard = async () => {
+  // An interrupt while the change set was being made is acted on now that it is ready: CloudFormation
+  // cannot delete a change set that is still being created.
+  const discard = async (): Promise<string[]> => {
     await deleteChangeSet(clients, stackName, changeSet.changeSetId);
-    if (!existing) await removePlaceholder(clients, await describeStack(clients, stackName));
+    const done = [`Deleted change set ${changeSet.changeSetName}.`];
+    if (!existing && (await removePlaceholder(clients, await describeStack(clients, stackName)))) {
+      done.push(`Deleted the empty stack "${stackName}" (REVIEW_IN_PROGRESS) that the change set made.`);
+    }
+    return done;
   };
+  if (interrupted()) return stopBeforeApplying(await discard());
   // AWS fails an empty change set ("didn't contain changes"); moto completes it with no resource changes
   // even when parameters changed, and executing it applies them.
   const empty = changeSet.failedReason
@@ -129,7 +164,10 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
   }
   reporter.changeSet(changeSet.changes, parameterChanges);
 
-  if (!inputs.yes && !(await inputs.confirm(`Apply these changes to stack "${stackName}" in ${region}?`))) {
+  const approved =
+    inputs.yes || (await inputs.confirm(`Apply these changes to stack "${stackName}" in ${region}?`));
+  if (interrupted()) return stopBeforeApplying(await discard(), changeSet.changes);
+  if (!approved) {
     await discard();
     return {
       ...base,
@@ -140,20 +178,50 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
     };
   }
 
-  let state: StackState;
+  let applied: Applied;
   if (existing) {
-    state = await applyAndWait(clients, stackName, reporter, () =>
-      executeChangeSet(clients, stackName, changeSet.changeSetId),
+    applied = await applyAndWait(
+      clients,
+      stackName,
+      reporter,
+      () => executeChangeSet(clients, stackName, changeSet.changeSetId),
+      inputs.signal,
     );
+    if (applied.interrupted && !applied.started)
+      return stopBeforeApplying(await discard(), changeSet.changes);
   } else {
     // The create was reviewed through its change set; it is carried out as a CreateStack of the same
     // template and parameters, after removing the REVIEW_IN_PROGRESS placeholder that the change set made.
     // (The result is the same stack; moto, unlike AWS, computes no outputs for an executed change set.)
-    await discard();
-    state = await applyAndWait(clients, stackName, reporter, () =>
-      createStack(clients, { stackName, templateBody, parameters, tags: STACK_TAGS(stackName) }),
+    const cleanedUp = await discard();
+    applied = await applyAndWait(
+      clients,
+      stackName,
+      reporter,
+      () => createStack(clients, { stackName, templateBody, parameters, tags: STACK_TAGS(stackName) }),
+      inputs.signal,
     );
+    if (applied.interrupted && !applied.started) return stopBeforeApplying(cleanedUp, changeSet.changes);
   }
+  if (applied.interrupted) {
+    // CloudFormation carries on without us: say where it is now.
+    const now = await describeStack(clients, stackName);
+    return {
+      ...base,
+      action: 'interrupted',
+      status: now?.status ?? 'DELETED',
+      changes: changeSet.changes,
+      parameterChanges,
+      interruption: {
+        phase: 'apply',
+        operation,
+        cleanedUp: [],
+        stackStatus: now?.status,
+        advice: applyInterruptedAdvice(operation, stackName, now?.status),
+      },
+    };
+  }
+  const state = applied.state;
 
   const finalState = reflectsChange(state, parameters)
     ? state
@@ -172,23 +240,32 @@ export async function deployStack(inputs: DeployInputs): Promise<DeployResult> {
 
 const STACK_TAGS = (stackName: string) => ({ 'runvoy:stack': stackName });
 
-/** Starts a stack operation and follows its events until it ends; a failure names the failing resource. */
+type Applied = { interrupted: false; state: StackState } | { interrupted: true; started: boolean };
+
+/**
+ * Starts a stack operation and follows its events until it ends; a failure names the failing resource.
+ * The start request is always seen through; `signal` only stops the waiting that follows.
+ */
 async function applyAndWait(
   clients: AwsClients,
   stackName: string,
   reporter: DeployReporter,
   start: () => Promise<unknown>,
-): Promise<StackState> {
+  signal: AbortSignal | undefined,
+): Promise<Applied> {
   const before = await eventsSince(clients, stackName, new Date(0)).catch(() => [] as StackEventSummary[]);
   const since = before.reduce((latest, e) => (e.timestamp > latest ? e.timestamp : latest), new Date(0));
   const seen = new Set(before.map(eventKey));
+  if (signal?.aborted) return { interrupted: true, started: false };
   await start();
-  const { state, events } = await waitForStack(clients, stackName, {
+  const { state, events, interrupted } = await waitForStack(clients, stackName, {
     since,
     onEvent: (event) => {
       if (!seen.has(eventKey(event))) reporter.event(event);
     },
+    signal,
   });
+  if (interrupted) return { interrupted: true, started: true };
   if (!state || !STACK_OK.has(state.status)) {
     throw stackFailed(
       stackName,
@@ -196,14 +273,15 @@ async function applyAndWait(
       events.filter((e) => !seen.has(eventKey(e))),
     );
   }
-  return state;
+  return { interrupted: false, state };
 }
 
-/** Deletes the empty REVIEW_IN_PROGRESS stack that a CREATE change set leaves behind. */
-async function removePlaceholder(clients: AwsClients, stack: StackState | undefined): Promise<void> {
-  if (stack?.status !== 'REVIEW_IN_PROGRESS') return;
+/** Deletes the empty REVIEW_IN_PROGRESS stack that a CREATE change set leaves behind; true if there was one. */
+async function removePlaceholder(clients: AwsClients, stack: StackState | undefined): Promise<boolean> {
+  if (stack?.status !== 'REVIEW_IN_PROGRESS') return false;
   await deleteStack(clients, stack.id);
   await waitForStack(clients, stack.name, { since: new Date(), onEvent: () => undefined, stackId: stack.id });
+  return true;
 }
 
 /**

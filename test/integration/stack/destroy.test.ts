@@ -73,8 +73,17 @@ describe('destroyStack against the emulator', () => {
       account: TEST_ACCOUNT,
       action: 'deleted',
       kept: [],
+      stoppedTasks: [],
+      deletedSchedules: [],
     });
-    expect(asked).toEqual([{ account: TEST_ACCOUNT, region: TEST_REGION }]);
+    expect(asked).toEqual([
+      {
+        account: TEST_ACCOUNT,
+        region: TEST_REGION,
+        stackStatus: expect.stringMatching(/_COMPLETE$/),
+        usage: { tasks: [], locks: [], executions: [], schedules: [] },
+      },
+    ]);
     expect(steps).toContain('Deleting stack "runvoy"...');
     expect(events.map((e) => e.status)).toContain('DELETE_COMPLETE');
     expect(await stackInEmulator()).toBeUndefined();

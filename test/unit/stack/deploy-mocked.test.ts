@@ -13,6 +13,7 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourceCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
@@ -22,7 +23,11 @@ import {
   type StackEvent,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../src/aws/clients.js';
@@ -50,9 +55,15 @@ const NOT_AUTHORIZED =
 
 const cfn = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
+const ecs = mockClient(ECSClient);
+const dynamo = mockClient(DynamoDBClient);
+const documents = mockClient(DynamoDBDocumentClient);
+const scheduler = mockClient(SchedulerClient);
+const others = [ecs, dynamo, documents, scheduler];
 afterAll(() => {
   cfn.restore();
   sts.restore();
+  for (const mock of others) mock.restore();
 });
 
 let restoreEnv: () => void;
@@ -62,6 +73,11 @@ let cache: Cache;
 beforeEach(() => {
   cfn.reset();
   sts.reset();
+  for (const mock of others) mock.reset();
+  // An idle stack: no tasks, no unfinished executions or locks, no schedules.
+  ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+  documents.on(QueryCommand).resolves({ Items: [] });
+  scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
   restoreEnv = patchEnv(isolatedAwsEnv(), { clearAws: true });
   clients = new AwsClients({ region: REGION });
   cache = new Cache({ RUNVOY_CONFIG_DIR: tempDir('runvoy-stack-unit-') });
@@ -583,5 +599,84 @@ describe('destroyStack: a delete that fails on a resource', () => {
     expect(error.why).toContain('Vpc (AWS::EC2::VPC)');
     expect(error.why).toContain('has dependencies');
     expect(steps).toEqual(['Deleting stack "runvoy"...']);
+  });
+});
+
+describe('destroyStack on what an interrupted `runvoy init` leaves', () => {
+  const TABLE = 'runvoy-Table-1Q2W3E4R5T6Y';
+  function destroy(retainData: boolean, steps: string[] = []) {
+    return destroyStack({
+      clients,
+      cache,
+      stackName: 'runvoy',
+      retainData,
+      confirm: async () => true,
+      onEvent: () => undefined,
+      onStep: (step) => steps.push(step),
+    });
+  }
+  /** A stack whose create failed and rolled back: no outputs; its table was kept (DeletionPolicy Retain). */
+  function rolledBack() {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE', {}, false)] })
+      .rejects(validationError('Stack with id runvoy does not exist'));
+    cfn.on(DescribeStackResourceCommand, { LogicalResourceId: 'Table' }).resolves({
+      StackResourceDetail: {
+        StackName: 'runvoy',
+        StackId: STACK_ID,
+        LogicalResourceId: 'Table',
+        PhysicalResourceId: TABLE,
+        ResourceType: 'AWS::DynamoDB::Table',
+        ResourceStatus: 'DELETE_SKIPPED',
+        LastUpdatedTimestamp: new Date(T0),
+      },
+    });
+    cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfn.on(DeleteStackCommand).resolves({});
+    dynamo.on(DeleteTableCommand).resolves({});
+  }
+
+  it('ROLLBACK_COMPLETE: deletes the stack, then the table its failed create left behind', async () => {
+    rolledBack();
+    const result = await destroy(false);
+    expect(result.action).toBe('deleted');
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(DeleteTableCommand).map((c) => c.args[0].input.TableName)).toEqual([TABLE]);
+    expect(result.kept).toEqual([]);
+  });
+
+  it('ROLLBACK_COMPLETE with --retain-data: no UpdateStack (CloudFormation refuses it there), the table is kept', async () => {
+    rolledBack();
+    cfn
+      .on(UpdateStackCommand)
+      .rejects(validationError('Stack is in ROLLBACK_COMPLETE state and can not be updated.'));
+    const steps: string[] = [];
+    const result = await destroy(true, steps);
+    expect(cfn.commandCalls(UpdateStackCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(DeleteTableCommand)).toHaveLength(0);
+    expect(result.kept).toEqual([{ resource: 'Table', type: 'AWS::DynamoDB::Table', name: TABLE }]);
+    expect(steps).toEqual(['Deleting stack "runvoy"...']);
+  });
+
+  it('CREATE_IN_PROGRESS: refused before any question, saying the create carries on and to wait', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack('CREATE_IN_PROGRESS', {}, false)] });
+    let asked = false;
+    const error = await rejection(
+      destroyStack({
+        clients,
+        cache,
+        stackName: 'runvoy',
+        retainData: false,
+        confirm: async () => (asked = true),
+        onEvent: () => undefined,
+        onStep: () => undefined,
+      }),
+    );
+    expect(error.code).toBe('STACK_BUSY');
+    expect(error.why).toContain('interrupted');
+    expect(error.fix).toContain('then run `runvoy destroy` again');
+    expect(asked).toBe(false);
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 });
