@@ -248,6 +248,13 @@ describe('reconcile with malformed items in the active index', () => {
     );
     const dry = await cli(['reconcile', '--dry-run', '--json']);
     expect(dry.exitCode, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout) as { actions: Array<{ action: string; executionId?: string }> };
+    expect(
+      planned.actions
+        .filter((a) => a.action === 'remove-from-active')
+        .map((a) => a.executionId)
+        .sort(),
+    ).toEqual([NO_IMAGE, ODD_STATUS]);
     expect((await activeIds()).sort()).toEqual(
       [`EXEC#${GOOD_PENDING}`, `EXEC#${NO_IMAGE}`, `EXEC#${ODD_STATUS}`].sort(),
     );
