@@ -1,7 +1,15 @@
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { loadSdk } from './sdk.js';
-import { recordFromItem, type ExecutionRecord } from '../core/execution.js';
-import type { AuditEvent } from './store.js';
+import type { ExecutionRecord } from '../core/execution.js';
+import {
+  decodeAll,
+  decodeAudit,
+  decodeExecution,
+  type AuditEvent,
+  type BadItem,
+  type SkipReport,
+} from '../core/items.js';
+import { warnOnStderr } from './store.js';
 
 const lib = () => loadSdk('@aws-sdk/lib-dynamodb');
 
@@ -46,6 +54,7 @@ export async function queryExecutions(
   doc: DynamoDBDocumentClient,
   table: string,
   query: ExecutionQuery,
+  skipped: SkipReport = warnOnStderr(table),
 ): Promise<ExecutionPage> {
   const { QueryCommand } = await lib();
   const byUser = query.callerArn !== undefined;
@@ -83,7 +92,7 @@ export async function queryExecutions(
       }),
     );
     requests++;
-    items.push(...(out.Items ?? []).map((item) => recordFromItem(item)));
+    items.push(...decodeAll(out.Items ?? [], decodeExecution, skipped));
     start = out.LastEvaluatedKey;
   } while (start && items.length < query.limit);
   return { items, cursor: encodeCursor(start), requests };
@@ -91,20 +100,19 @@ export async function queryExecutions(
 
 type QueryInput = QueryCommandInput;
 
-/** Runs one Query to the last page, mapping every item; also says how many requests it took. */
-export async function queryAll<T>(
+/** Runs one Query to the last page; the items as stored (decode them), and how many requests it took. */
+export async function queryAll(
   doc: DynamoDBDocumentClient,
   input: Omit<QueryInput, 'ExclusiveStartKey'>,
-  map: (item: Record<string, unknown>) => T,
-): Promise<{ items: T[]; requests: number }> {
+): Promise<{ items: Record<string, unknown>[]; requests: number }> {
   const { QueryCommand } = await lib();
-  const items: T[] = [];
+  const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   let requests = 0;
   do {
     const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
     requests++;
-    items.push(...(out.Items ?? []).map(map));
+    items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
   return { items, requests };
@@ -114,8 +122,41 @@ export async function queryAll<T>(
 export async function queryActiveExecutions(
   doc: DynamoDBDocumentClient,
   table: string,
+  skipped: SkipReport = warnOnStderr(table),
 ): Promise<ExecutionRecord[]> {
-  return (await queryActiveExecutionsCounted(doc, table, false)).items;
+  return (await queryActiveExecutionsCounted(doc, table, false, skipped)).items;
+}
+
+/**
+ * The `active` index as stored, oldest first, split into the records that decode and the malformed items,
+ * each kept as read (for reconcile, which takes malformed ones out of the index).
+ */
+export async function readActiveIndex(
+  doc: DynamoDBDocumentClient,
+  table: string,
+): Promise<{
+  records: ExecutionRecord[];
+  malformed: Array<{ bad: BadItem; item: Record<string, unknown> }>;
+}> {
+  const { items } = await queryAll(doc, activeQuery(table, false));
+  const records: ExecutionRecord[] = [];
+  const malformed: Array<{ bad: BadItem; item: Record<string, unknown> }> = [];
+  for (const item of items) {
+    const decoded = decodeExecution(item);
+    if (decoded.ok) records.push(decoded.value);
+    else malformed.push({ bad: decoded.bad, item });
+  }
+  return { records, malformed };
+}
+
+function activeQuery(table: string, newestFirst: boolean): Omit<QueryInput, 'ExclusiveStartKey'> {
+  return {
+    TableName: table,
+    IndexName: 'active',
+    KeyConditionExpression: 'activePk = :a',
+    ExpressionAttributeValues: { ':a': 'ACTIVE' },
+    ScanIndexForward: !newestFirst,
+  };
 }
 
 /** Audit events in a time range, oldest first (byKind index, kindPk AUDIT). */
@@ -123,42 +164,28 @@ export async function queryAudit(
   doc: DynamoDBDocumentClient,
   table: string,
   range: { since: Date; until?: Date },
+  skipped: SkipReport = warnOnStderr(table),
 ): Promise<AuditEvent[]> {
-  const { items } = await queryAll(
-    doc,
-    {
-      TableName: table,
-      IndexName: 'byKind',
-      KeyConditionExpression: 'kindPk = :k AND kindSk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':k': 'AUDIT',
-        ':from': range.since.toISOString(),
-        ':to': `${(range.until ?? new Date('9999-12-31T00:00:00Z')).toISOString()}~`,
-      },
+  const { items } = await queryAll(doc, {
+    TableName: table,
+    IndexName: 'byKind',
+    KeyConditionExpression: 'kindPk = :k AND kindSk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':k': 'AUDIT',
+      ':from': range.since.toISOString(),
+      ':to': `${(range.until ?? new Date('9999-12-31T00:00:00Z')).toISOString()}~`,
     },
-    (item) => {
-      const { pk: _pk, sk: _sk, kindPk: _k, kindSk: _s, expiresAt: _e, ...event } = item;
-      return event as unknown as AuditEvent;
-    },
-  );
-  return items;
+  });
+  return decodeAll(items, decodeAudit, skipped);
 }
 
 /** Every unfinished execution (newest first by default), with the number of Query requests (for `list`). */
-export function queryActiveExecutionsCounted(
+export async function queryActiveExecutionsCounted(
   doc: DynamoDBDocumentClient,
   table: string,
   newestFirst = true,
+  skipped: SkipReport = warnOnStderr(table),
 ): Promise<{ items: ExecutionRecord[]; requests: number }> {
-  return queryAll(
-    doc,
-    {
-      TableName: table,
-      IndexName: 'active',
-      KeyConditionExpression: 'activePk = :a',
-      ExpressionAttributeValues: { ':a': 'ACTIVE' },
-      ScanIndexForward: !newestFirst,
-    },
-    (item) => recordFromItem(item),
-  );
+  const { items, requests } = await queryAll(doc, activeQuery(table, newestFirst));
+  return { items: decodeAll(items, decodeExecution, skipped), requests };
 }

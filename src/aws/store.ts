@@ -1,29 +1,39 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadSdk } from './sdk.js';
 import { randomUUID } from 'node:crypto';
-import {
-  EXECUTION_SK,
-  executionItem,
-  executionPk,
-  lockPk,
-  recordFromItem,
-  type ExecutionRecord,
-} from '../core/execution.js';
+import { EXECUTION_SK, executionItem, executionPk, lockPk, type ExecutionRecord } from '../core/execution.js';
 import { idPartition } from '../core/ids.js';
+import {
+  decodeAll,
+  decodeExecution,
+  decodeLock,
+  fenceValue,
+  malformedItemError,
+  skippedItemWarning,
+  type AuditEvent,
+  type Decoded,
+  type SkipReport,
+} from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import { isTerminal, type ExecutionStatus } from '../core/status.js';
 
+export type { AuditEvent } from '../core/items.js';
+
 const lib = () => loadSdk('@aws-sdk/lib-dynamodb');
 
-export interface AuditEvent {
-  id: string;
-  at: string;
-  action: 'run' | 'kill' | 'lock-force-release' | 'adopt';
-  actorArn: string;
-  host: string;
-  executionId?: string;
-  lockName?: string;
-  detail?: Record<string, unknown>;
+/**
+ * Where a batch read reports the items it skips unless told otherwise: a warning on stderr, which never
+ * carries data, so that `--json` output stays whole.
+ */
+export function warnOnStderr(table: string): SkipReport {
+  return (bad) => {
+    process.stderr.write(`${skippedItemWarning(bad, table)}\n`);
+  };
+}
+
+export interface StoreOptions {
+  /** What to do with each malformed item a batch read skips (default: a warning on stderr). */
+  skipped?: SkipReport;
 }
 
 /** The lock write that goes into the acquire transaction. */
@@ -44,10 +54,39 @@ function lockDbItem(lock: LockItem): Record<string, unknown> {
   return { ...lock, pk: lockPk(lock.name), sk: EXECUTION_SK, kindPk: 'LOCK', kindSk: lock.name };
 }
 
-function lockFromItem(item: Record<string, unknown> | undefined): LockItem | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, kindPk: _k, kindSk: _s, ...lock } = item;
-  return lock as unknown as LockItem;
+/**
+ * A condition that holds only while the item is still exactly as it was read (every top-level attribute,
+ * by value for scalars, by presence for lists, maps and sets): for writes that act on an item runvoy
+ * could not decode, so that nothing is built on a version of it that someone has changed since.
+ */
+export function unchangedSinceRead(item: Record<string, unknown>): {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  Object.entries(item).forEach(([attribute, value], index) => {
+    if (attribute === 'pk' || attribute === 'sk') return;
+    names[`#r${index}`] = attribute;
+    if (value === null) {
+      values[`:r${index}`] = 'NULL';
+      parts.push(`attribute_type(#r${index}, :r${index})`);
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      values[`:r${index}`] = value;
+      parts.push(`#r${index} = :r${index}`);
+    } else {
+      parts.push(`attribute_exists(#r${index})`);
+    }
+  });
+  // Attributes whose absence made the item malformed must still be absent.
+  for (const attribute of ['version', 'fence', 'state', 'status', 'name', 'id', 'createdAt']) {
+    if (attribute in item) continue;
+    names[`#m_${attribute}`] = attribute;
+    parts.push(`attribute_not_exists(#m_${attribute})`);
+  }
+  return { expression: ['attribute_exists(pk)', ...parts].join(' AND '), names, values };
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -56,10 +95,22 @@ function isConditionFailure(error: unknown): boolean {
 
 /** Executions, locks and audit events in the stack's one table (docs/data-model.md). */
 export class Store {
+  /** Where batch reads report the malformed items they skip. */
+  readonly skipped: SkipReport;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly table: string,
-  ) {}
+    options: StoreOptions = {},
+  ) {
+    this.skipped = options.skipped ?? warnOnStderr(table);
+  }
+
+  /** A single read's item: a malformed one is an error that names it and says how to repair it. */
+  private one<T>(decoded: Decoded<T>): T {
+    if (!decoded.ok) throw malformedItemError(decoded.bad, this.table);
+    return decoded.value;
+  }
 
   /**
    * Writes the new execution record and, when there is a lock, takes it, in one transaction: both or
@@ -108,7 +159,9 @@ export class Store {
         (lockReason?.Code === 'ConditionalCheckFailed' || lockReason?.Code === 'TransactionConflict')
       ) {
         const { unmarshall } = await loadSdk('@aws-sdk/util-dynamodb');
-        const current = lockReason.Item ? lockFromItem(unmarshall(lockReason.Item as never)) : undefined;
+        const current = lockReason.Item
+          ? this.one(decodeLock(unmarshall(lockReason.Item as never)))
+          : undefined;
         throw new TransactionConflict(current);
       }
       throw error;
@@ -124,7 +177,7 @@ export class Store {
         ConsistentRead: true,
       }),
     );
-    return out.Item ? recordFromItem(out.Item) : undefined;
+    return out.Item ? this.one(decodeExecution(out.Item)) : undefined;
   }
 
   /** Execution IDs starting with a prefix of at least four characters (byIdPrefix index). */
@@ -186,14 +239,23 @@ export class Store {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes ? recordFromItem(out.Attributes) : undefined;
+      return out.Attributes ? this.one(decodeExecution(out.Attributes)) : undefined;
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
 
+  /** One lock; a malformed lock item is an error that names it and the repair (`locks release --force`). */
   async getLock(name: string): Promise<LockItem | undefined> {
+    const found = await this.inspectLock(name);
+    return found ? this.one(found.decoded) : undefined;
+  }
+
+  /** One lock item as stored, and what decoding it gave: for the repair of a malformed one. */
+  async inspectLock(
+    name: string,
+  ): Promise<{ item: Record<string, unknown>; decoded: Decoded<LockItem> } | undefined> {
     const { GetCommand } = await lib();
     const out = await this.doc.send(
       new GetCommand({
@@ -202,22 +264,19 @@ export class Store {
         ConsistentRead: true,
       }),
     );
-    return lockFromItem(out.Item);
+    return out.Item ? { item: out.Item, decoded: decodeLock(out.Item) } : undefined;
   }
 
+  /** Every lock; malformed lock items are skipped and reported. */
   async listLocks(): Promise<LockItem[]> {
     const { queryAll } = await import('./queries.js');
-    const { items } = await queryAll(
-      this.doc,
-      {
-        TableName: this.table,
-        IndexName: 'byKind',
-        KeyConditionExpression: 'kindPk = :k',
-        ExpressionAttributeValues: { ':k': 'LOCK' },
-      },
-      (item) => lockFromItem(item) as LockItem,
-    );
-    return items;
+    const { items } = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: 'byKind',
+      KeyConditionExpression: 'kindPk = :k',
+      ExpressionAttributeValues: { ':k': 'LOCK' },
+    });
+    return decodeAll(items, decodeLock, this.skipped);
   }
 
   /** Extends the holder's lease; false when the lock is no longer this execution's (fence changed). */
@@ -296,6 +355,92 @@ export class Store {
     }
   }
 
+  /**
+   * Replaces a lock item that could not be decoded with a well-formed FREE lock (`locks release --force`),
+   * and records who did it, in one transaction; only if the item is still as it was read. Returns false
+   * when it changed meanwhile.
+   */
+  async repairLock(read: Record<string, unknown>, lock: LockItem, audit: AuditEvent): Promise<boolean> {
+    const { TransactWriteCommand } = await lib();
+    const condition = unchangedSinceRead(read);
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: lockDbItem(lock),
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: condition.names,
+                ...(Object.keys(condition.values).length
+                  ? { ExpressionAttributeValues: condition.values }
+                  : {}),
+              },
+            },
+            { Put: { TableName: this.table, Item: auditItem(audit) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The highest fence recorded by any execution of a lock (byKind index, filtered on lockName): what a
+   * repaired lock must not go below when its own fence is unreadable. Reads every execution's `fence`.
+   */
+  async highestRecordedFence(lockName: string): Promise<number> {
+    const { queryAll } = await import('./queries.js');
+    const { items } = await queryAll(this.doc, {
+      TableName: this.table,
+      IndexName: 'byKind',
+      KeyConditionExpression: 'kindPk = :k',
+      FilterExpression: 'lockName = :lock',
+      ProjectionExpression: 'fence',
+      ExpressionAttributeValues: { ':k': 'EXEC', ':lock': lockName },
+    });
+    return Math.max(0, ...items.map((item) => fenceValue(item.fence) ?? 0));
+  }
+
+  /**
+   * Takes a malformed execution out of the sparse `active` index (REMOVE activePk, activeSk) and records
+   * it, in one transaction; only if the item is still as it was read. Nothing else of it changes: the
+   * record stays, for people to read and repair. Returns false when it changed meanwhile.
+   */
+  async removeFromActive(read: Record<string, unknown>, audit: AuditEvent): Promise<boolean> {
+    const { TransactWriteCommand } = await lib();
+    const condition = unchangedSinceRead(read);
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: read.pk, sk: read.sk },
+                UpdateExpression: 'REMOVE activePk, activeSk',
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: condition.names,
+                ...(Object.keys(condition.values).length
+                  ? { ExpressionAttributeValues: condition.values }
+                  : {}),
+              },
+            },
+            { Put: { TableName: this.table, Item: auditItem(audit) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
   /** Several executions by ID (BatchGetItem, 100 keys per request, unprocessed keys retried). */
   async getExecutions(ids: readonly string[]): Promise<Map<string, ExecutionRecord>> {
     const { BatchGetCommand } = await lib();
@@ -310,8 +455,7 @@ export class Store {
         const out = await this.doc.send(
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
         );
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const record = recordFromItem(item);
+        for (const record of decodeAll(out.Responses?.[this.table] ?? [], decodeExecution, this.skipped)) {
           found.set(record.id, record);
         }
         keys = out.UnprocessedKeys?.[this.table]?.Keys as Array<Record<string, unknown>> | undefined;

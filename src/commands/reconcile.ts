@@ -55,7 +55,10 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
     this.log(
       `${would}${c.finalised} finalised, ${c.lost} marked LOST, ${c.adopted} adopted, ${c.progressed} moved forward, ` +
         `${c.timeoutsEnforced} stopped at their timeout, ${c.locksReleased} lock(s) released; ` +
-        `${c.unchanged} of ${c.active} unfinished run(s) left as they are.`,
+        `${c.unchanged} of ${c.active} unfinished run(s) left as they are.` +
+        (c.removedFromActive
+          ? ` ${c.removedFromActive} malformed record(s) taken out of the active index (see the warnings).`
+          : ''),
     );
   }
 }

@@ -81,23 +81,3 @@ export function executionItem(record: ExecutionRecord): Record<string, unknown> 
   }
   return item;
 }
-
-const KEY_ATTRIBUTES = [
-  'pk',
-  'sk',
-  'kindPk',
-  'kindSk',
-  'userPk',
-  'userSk',
-  'idPk',
-  'idSk',
-  'activePk',
-  'activeSk',
-  'expiresAt',
-];
-
-export function recordFromItem(item: Record<string, unknown>): ExecutionRecord {
-  const record = { ...item };
-  for (const key of KEY_ATTRIBUTES) delete record[key];
-  return record as unknown as ExecutionRecord;
-}

@@ -55,21 +55,45 @@ export interface LockWaitOptions {
 }
 
 /**
- * Delays between attempts to take a held lock: exponential backoff with full jitter, the last one cut so
- * that all of them together never exceed `waitMs`. Nothing is yielded when `waitMs` is 0 (fail at once).
+ * The delay before retry number `attempt` (0 for the first): exponential backoff with full jitter, at
+ * least `minMs` (so that a run of tiny random numbers cannot turn a wait into a busy loop), cut to what is
+ * left of the wait. Undefined when nothing is left: stop retrying.
  */
-export function* lockWaitDelays(
-  waitMs: number,
+export function backoffDelay(
+  attempt: number,
+  remainingMs: number,
   options: LockWaitOptions = {},
-): Generator<number, void, undefined> {
+): number | undefined {
   const { baseMs = 1000, maxMs = 15000, minMs = 100, jitter = Math.random } = options;
-  let remaining = Math.max(0, Math.floor(waitMs));
-  for (let attempt = 0; remaining > 0; attempt++) {
-    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-    const delay = Math.min(remaining, Math.max(minMs, Math.floor(jitter() * ceiling)));
-    remaining -= delay;
-    yield delay;
-  }
+  const remaining = Math.floor(remainingMs);
+  if (!(remaining > 0)) return undefined;
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(0, attempt), 30));
+  return Math.min(remaining, Math.max(minMs, Math.floor(jitter() * ceiling)));
+}
+
+/** Retries after a lost race are quick: the lock changed milliseconds ago, it is not held for long. */
+export const CONFLICT_BACKOFF: LockWaitOptions = { baseMs: 50, maxMs: 1000, minMs: 20 };
+
+/**
+ * Retries after a lost race that are made even when --lock-wait has run out (or is 0): a race is lost by
+ * milliseconds to a run that may release or fail at once, so a few tries are worth it; past them, only
+ * the time left of --lock-wait allows more.
+ */
+export const QUICK_CONFLICT_RETRIES = 4;
+
+/**
+ * The delay before writing again after the acquire transaction lost a race for the `conflicts`-th time
+ * (1 for the first), with `remainingMs` left of --lock-wait; undefined: give up. Bounded either way: at
+ * most QUICK_CONFLICT_RETRIES retries once the wait has run out.
+ */
+export function conflictRetryDelay(
+  conflicts: number,
+  remainingMs: number,
+  options: LockWaitOptions = CONFLICT_BACKOFF,
+): number | undefined {
+  const budget =
+    conflicts <= QUICK_CONFLICT_RETRIES ? Math.max(remainingMs, options.maxMs ?? 1000) : remainingMs;
+  return backoffDelay(conflicts - 1, budget, { ...CONFLICT_BACKOFF, ...options });
 }
 
 export interface LockConflictOptions {

@@ -39,6 +39,10 @@ export function describeEvent(event: AuditEvent): string {
       return `stopped task ${String(detail.taskArn ?? '?')
         .split('/')
         .pop()}`;
+    case 'remove-from-active': {
+      const problems = Array.isArray(detail.problems) ? `: ${detail.problems.map(String).join('; ')}` : '';
+      return `took the malformed record of ${event.executionId ?? '?'} out of the active index${problems}`;
+    }
     case 'lock-force-release':
       return `forced release of lock ${event.lockName ?? '?'} (fence ${String(detail.fence ?? '?')}) held by ${event.executionId ?? '?'}${detail.holderArn ? ` of ${String(detail.holderArn)}` : ''}`;
     default:
@@ -54,7 +58,7 @@ export async function auditTrail(
   ctx: ExecutionsContext,
   range: { since: Date; until?: Date },
 ): Promise<AuditResult> {
-  const events = await queryAudit(ctx.doc, ctx.stack.outputs.tableName, range);
+  const events = await queryAudit(ctx.doc, ctx.stack.outputs.tableName, range, ctx.store.skipped);
   const ids = events.flatMap((e) => (e.executionId ? [e.executionId] : []));
   const records = ids.length ? await ctx.store.getExecutions(ids) : new Map();
   return {
@@ -67,7 +71,9 @@ export async function auditTrail(
           ? record
             ? `${record.status}${record.exitCode !== undefined && record.exitCode !== null ? ` (exit ${record.exitCode})` : ''}`
             : 'record not found'
-          : 'released';
+          : event.action === 'remove-from-active'
+            ? 'removed from the active index'
+            : 'released';
       return {
         at: event.at,
         action: event.action,

@@ -3,6 +3,7 @@ import { queryExecutions } from '../aws/queries.js';
 import { buildCostReport, type CostGrouping, type CostLine, type CostReport } from '../core/cost-report.js';
 import type { CostBreakdown, CostStatus } from '../core/cost.js';
 import type { ExecutionRecord } from '../core/execution.js';
+import type { SkipReport } from '../core/items.js';
 import { isTerminal } from '../core/status.js';
 import { costOf, costSoFarOf, defaultPricing, recordCost, type PricingOptions } from './cost-of.js';
 
@@ -25,19 +26,25 @@ export async function executionsInRange(
   doc: DynamoDBDocumentClient,
   table: string,
   range: ExecutionRange,
+  skipped?: SkipReport,
 ): Promise<{ records: ExecutionRecord[]; requests: number }> {
   const records: ExecutionRecord[] = [];
   let cursor: string | undefined;
   let requests = 0;
   do {
-    const page = await queryExecutions(doc, table, {
-      since: range.since,
-      until: range.until,
-      callerArn: range.callerArn,
-      limit: range.pageSize ?? PAGE,
-      cursor,
-      ascending: true,
-    });
+    const page = await queryExecutions(
+      doc,
+      table,
+      {
+        since: range.since,
+        until: range.until,
+        callerArn: range.callerArn,
+        limit: range.pageSize ?? PAGE,
+        cursor,
+        ascending: true,
+      },
+      skipped,
+    );
     records.push(...page.items);
     requests += page.requests;
     cursor = page.cursor;

@@ -63,7 +63,7 @@ export async function listExecutions(ctx: ExecutionsContext, options: ListOption
   if (statuses && statuses.every((s) => !isTerminal(s))) {
     // The sparse `active` index holds exactly the unfinished runs: few, so read them all and filter here.
     index = 'active';
-    const all = await queryActiveExecutionsCounted(ctx.doc, table);
+    const all = await queryActiveExecutionsCounted(ctx.doc, table, true, ctx.store.skipped);
     const items = all.items
       .filter((r) => statuses.includes(r.status))
       .filter((r) => options.callerArn === undefined || r.callerArn === options.callerArn)
@@ -76,13 +76,18 @@ export async function listExecutions(ctx: ExecutionsContext, options: ListOption
     page = { items: items.slice(0, options.limit), requests: all.requests };
   } else {
     index = options.callerArn === undefined ? 'byKind' : 'byUser';
-    page = await queryExecutions(ctx.doc, table, {
-      callerArn: options.callerArn,
-      since: options.since,
-      limit: options.limit,
-      cursor: options.cursor,
-      filter: listFilter(options.lock, options.image, statuses),
-    });
+    page = await queryExecutions(
+      ctx.doc,
+      table,
+      {
+        callerArn: options.callerArn,
+        since: options.since,
+        limit: options.limit,
+        cursor: options.cursor,
+        filter: listFilter(options.lock, options.image, statuses),
+      },
+      ctx.store.skipped,
+    );
   }
   const refreshed =
     options.refresh === false ? { records: page.items, finalised: [] } : await refreshRows(ctx, page.items);

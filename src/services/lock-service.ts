@@ -3,7 +3,14 @@ import { TransactionConflict, newLockVersion, type AuditEvent, type Store } from
 import { describeTask, tasksStartedBy } from '../aws/tasks.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
-import { decideAcquire, formatLockConflict, lockWaitDelays, type LockItem } from '../core/lock-protocol.js';
+import {
+  backoffDelay,
+  CONFLICT_BACKOFF,
+  conflictRetryDelay,
+  decideAcquire,
+  formatLockConflict,
+  type LockItem,
+} from '../core/lock-protocol.js';
 import { startedByFor } from '../core/run-plan.js';
 import { isTerminal } from '../core/status.js';
 
@@ -20,6 +27,8 @@ export interface LockContext {
   stackName: string;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** A random number in [0, 1), for the backoff's jitter (tests pin it). */
+  jitter?: () => number;
 }
 
 export interface AcquireOptions {
@@ -36,6 +45,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * A held lock is taken over only when its holder is verified finished: its record is terminal, or its
  * task is stopped or unknown to ECS, or it never started a task and its lease has expired. Returns the
  * record as written, with its fence.
+ *
+ * Every retry backs off with jitter and stops at the --lock-wait deadline: waiting for a held lock, and
+ * writing again after a lost race (a few quick retries even with --lock-wait 0, then exit 3). A malformed
+ * lock item is an error before anything is written (Store.getLock).
  */
 export async function createWithLock(
   ctx: LockContext,
@@ -45,13 +58,28 @@ export async function createWithLock(
 ): Promise<{ record: ExecutionRecord; takeover?: LockItem }> {
   const now = ctx.now ?? Date.now;
   const sleep = ctx.sleep ?? defaultSleep;
-  const delays = lockWaitDelays(options.waitMs);
-  const started = now();
+  const deadline = now() + Math.max(0, options.waitMs);
+  let waits = 0;
+  let conflicts = 0;
+  let backOffFirst = false;
   let current = await ctx.store.getLock(lockName);
   for (;;) {
     const decision = decideAcquire(current, now());
     const mustVerify = current && (decision.kind === 'verify-holder' || decision.kind === 'take-expired');
     const free = !mustVerify || (current !== undefined && (await holderFinished(ctx, current, now())));
+    if (free && backOffFirst) {
+      // The last write lost a race and the lock still looks free: pause, so that racing writers spread
+      // out instead of spinning, then decide again on what is there after the pause.
+      const delay = conflictRetryDelay(conflicts, deadline - now(), {
+        ...CONFLICT_BACKOFF,
+        jitter: ctx.jitter,
+      });
+      if (delay === undefined) throw lockContended(lockName, conflicts, current, now(), ctx.stackName);
+      await sleep(delay);
+      backOffFirst = false;
+      current = await ctx.store.getLock(lockName);
+      continue;
+    }
     if (free) {
       const fence = decision.nextFence;
       const written: ExecutionRecord = { ...record, lockName, fence };
@@ -80,22 +108,39 @@ export async function createWithLock(
       } catch (error) {
         if (!(error instanceof TransactionConflict)) throw error;
         // Someone wrote the lock between our read and our write: decide again on what is there now.
+        conflicts++;
+        backOffFirst = true;
         current = error.currentLock ?? (await ctx.store.getLock(lockName));
         continue;
       }
     }
-    const delay = delays.next();
-    if (delay.done || !current) throw lockHeld(current as LockItem, now(), ctx.stackName);
-    options.onWait?.(current, Math.max(0, options.waitMs - (now() - started)));
-    await sleep(delay.value);
+    const held = current as LockItem;
+    const remaining = deadline - now();
+    const delay = backoffDelay(waits++, remaining, { jitter: ctx.jitter });
+    if (delay === undefined) throw lockHeld(held, now(), ctx.stackName);
+    options.onWait?.(held, Math.max(0, remaining));
+    await sleep(delay);
     current = await ctx.store.getLock(lockName);
+  }
+}
+
+/**
+ * The holder's record, for deciding whether it has finished. A malformed one tells nothing, so it is
+ * treated like a missing one (the lease, then ECS decide), never as an error that would block the lock.
+ */
+export async function holderRecord(store: Store, id: string): Promise<ExecutionRecord | undefined> {
+  try {
+    return await store.getExecution(id);
+  } catch (error) {
+    if (error instanceof RunvoyError && error.code === 'MALFORMED_ITEM') return undefined;
+    throw error;
   }
 }
 
 /** Whether the execution holding a lock has finished, checked against its record and ECS. */
 export async function holderFinished(ctx: LockContext, lock: LockItem, now: number): Promise<boolean> {
   if (lock.state !== 'HELD' || !lock.holderExecutionId) return true;
-  const holder = await ctx.store.getExecution(lock.holderExecutionId);
+  const holder = await holderRecord(ctx.store, lock.holderExecutionId);
   if (holder && isTerminal(holder.status)) return true;
   const cluster = holder?.clusterArn ?? ctx.cluster;
   if (holder?.taskArn) {
@@ -108,6 +153,28 @@ export async function holderFinished(ctx: LockContext, lock: LockItem, now: numb
   const leaseExpired = lock.leaseExpiresAt !== undefined && lock.leaseExpiresAt <= now;
   if (!leaseExpired) return false;
   return (await tasksStartedBy(ctx.clients, cluster, startedByFor(lock.holderExecutionId))).length === 0;
+}
+
+/**
+ * Racing writers kept changing the lock until the retries ran out. Held by someone now: the usual
+ * "lock held" (exit 3). Otherwise a race lost again and again, also exit 3: try again.
+ */
+export function lockContended(
+  name: string,
+  attempts: number,
+  lock: LockItem | undefined,
+  now: number,
+  stackName: string,
+): RunvoyError {
+  if (lock?.state === 'HELD') return lockHeld(lock, now, stackName);
+  return new RunvoyError({
+    what: `Could not take the lock "${name}": other runs wrote it ${attempts} times while runvoy was taking it.`,
+    why: 'Several runs are taking this lock at the same moment. runvoy backed off between attempts and stopped when --lock-wait ran out.',
+    fix: 'Run the command again, or pass --lock-wait 1m to keep trying for longer. Nothing was started.',
+    exitCode: ExitCode.LockHeld,
+    code: 'LOCK_CONTENDED',
+    data: { lock: lock ?? null, attempts },
+  });
 }
 
 export function lockHeld(lock: LockItem, now: number, stackName: string): RunvoyError {

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients.js';
-import { Store } from '../aws/store.js';
+import { newLockVersion, Store } from '../aws/store.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
+import { fenceValue, malformedItemError, type BadItem } from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
-import { holderFinished } from './lock-service.js';
+import { holderFinished, holderRecord } from './lock-service.js';
 import { requireStack, type StackContext } from './stack-context.js';
 
 export interface LockView extends LockItem {
@@ -48,7 +49,7 @@ export async function lockStatus(ctx: LocksContext, name: string, now = Date.now
     });
   }
   if (lock.state !== 'HELD' || !lock.holderExecutionId) return lock;
-  const holder = await ctx.store.getExecution(lock.holderExecutionId);
+  const holder = await holderRecord(ctx.store, lock.holderExecutionId);
   return {
     ...lock,
     holderFinished: await holderFinished(lockCtx(ctx), lock, now),
@@ -81,8 +82,15 @@ export interface ReleaseResult {
 export async function releaseLock(
   ctx: LocksContext,
   name: string,
-  options: { force: boolean; confirm: (lock: LockView) => Promise<boolean> },
+  options: {
+    force: boolean;
+    confirm: (lock: LockView) => Promise<boolean>;
+    /** Asked before a malformed lock item is replaced (with --force); gets what is wrong and the fence it keeps. */
+    confirmRepair?: (bad: BadItem, fence: number) => Promise<boolean>;
+  },
 ): Promise<ReleaseResult> {
+  const found = await ctx.store.inspectLock(name);
+  if (found && !found.decoded.ok) return repairLock(ctx, name, found.item, found.decoded.bad, options);
   const lock = await lockStatus(ctx, name);
   if (lock.state === 'FREE')
     return { name, released: false, forced: false, reason: 'the lock is already free' };
@@ -122,4 +130,54 @@ export async function releaseLock(
     });
   }
   return { name, released: true, forced: true, previousHolder: holderId, reason: 'released by force' };
+}
+
+/**
+ * `locks release NAME --force` on a lock item runvoy cannot read: replaces it with a well-formed FREE
+ * lock, never built from the bad item. The fence is kept when it is a number (or a string of digits, as
+ * an old bug wrote it), and never goes below the highest fence an execution of this lock recorded, so
+ * that the next holder's fence is above every fence handed out. Conditional on the item as read; audited.
+ */
+async function repairLock(
+  ctx: LocksContext,
+  name: string,
+  item: Record<string, unknown>,
+  bad: BadItem,
+  options: { force: boolean; confirmRepair?: (bad: BadItem, fence: number) => Promise<boolean> },
+): Promise<ReleaseResult> {
+  if (!options.force) throw malformedItemError(bad, ctx.store.table);
+  const stored = typeof item.fence === 'number' ? fenceValue(item.fence) : undefined;
+  const fence = stored ?? Math.max(fenceValue(item.fence) ?? 0, await ctx.store.highestRecordedFence(name));
+  if (options.confirmRepair && !(await options.confirmRepair(bad, fence)))
+    return { name, released: false, forced: false, reason: 'cancelled' };
+  const holderId = typeof item.holderExecutionId === 'string' ? item.holderExecutionId : undefined;
+  const at = new Date().toISOString();
+  const repaired = await ctx.store.repairLock(
+    item,
+    { name, state: 'FREE', fence, version: newLockVersion() },
+    {
+      id: `${at.replace(/[^0-9]/g, '')}-${name}`.slice(0, 200),
+      at,
+      action: 'lock-force-release',
+      actorArn: ctx.stack.identity.arn,
+      host: hostname(),
+      ...(holderId ? { executionId: holderId } : {}),
+      lockName: name,
+      detail: { fence, malformed: bad.problems, storedFence: item.fence ?? null },
+    },
+  );
+  if (!repaired) {
+    throw new RunvoyError({
+      what: `The lock "${name}" changed while it was being repaired; nothing was written.`,
+      fix: `Look again with \`runvoy locks status ${name}\` and retry.`,
+      code: 'LOCK_CHANGED',
+    });
+  }
+  return {
+    name,
+    released: true,
+    forced: true,
+    ...(holderId ? { previousHolder: holderId } : {}),
+    reason: `the malformed lock item was replaced by a FREE lock with fence ${fence}`,
+  };
 }

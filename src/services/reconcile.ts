@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import { loadSdk } from '../aws/sdk.js';
 import type { Task } from '@aws-sdk/client-ecs';
 import { TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import { queryActiveExecutions } from '../aws/queries.js';
+import { readActiveIndex } from '../aws/queries.js';
 import { describeTasks, stopTask } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
+import type { BadItem } from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import {
   adoptedRecord,
@@ -31,7 +32,8 @@ export interface ReconcileOptions {
   now?: () => number;
 }
 
-export type ReconcileActionKind = 'finalise' | 'lost' | 'adopt' | 'progress' | 'timeout' | 'release-lock';
+export type ReconcileActionKind =
+  'finalise' | 'lost' | 'adopt' | 'progress' | 'timeout' | 'release-lock' | 'remove-from-active';
 
 export interface ReconcileRow {
   action: ReconcileActionKind;
@@ -55,6 +57,8 @@ export interface ReconcileReport {
     locksReleased: number;
     /** Non-terminal executions left as they were (their task is alive, or within the grace period). */
     unchanged: number;
+    /** Malformed records taken out of the `active` index (removeMalformedFromActive). */
+    removedFromActive: number;
   };
   actions: ReconcileRow[];
   /** AWS requests that grow with the number of executions. */
@@ -100,9 +104,8 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
     return describeTasks(ctx.clients, clusterName, arns);
   };
 
-  const active = (await queryActiveExecutions(ctx.doc, ctx.stack.outputs.tableName)).filter(
-    (r) => !isTerminal(r.status),
-  );
+  const activeIndex = await readActiveIndex(ctx.doc, ctx.stack.outputs.tableName);
+  const active = activeIndex.records.filter((r) => !isTerminal(r.status));
   const described = new Map<string, ClusterTask>();
   const byCluster = new Map<string, string[]>();
   for (const record of active) {
@@ -149,10 +152,14 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
       timeoutsEnforced: 0,
       locksReleased: 0,
       unchanged: 0,
+      removedFromActive: 0,
     },
     actions: [],
     requests,
   };
+  const removed = await removeMalformedFromActive(ctx, activeIndex.malformed, options.dryRun, now);
+  report.counts.removedFromActive = removed.length;
+  report.actions.push(...removed);
   const deps = { clients: ctx.clients, store: ctx.store, warn: ctx.warn };
   const stoppedForTimeout: ExecutionRecord[] = [];
 
@@ -283,6 +290,56 @@ function lockAcquiredAt(locks: readonly LockItem[]): Map<string, string> {
       acquired.set(lock.holderExecutionId, lock.acquiredAt);
   }
   return acquired;
+}
+
+/**
+ * The way out for malformed records in the sparse `active` index, which every reconcile would otherwise
+ * skip forever: each is reported (a warning naming its key) and taken out of the index, REMOVE activePk
+ * and activeSk conditional on the item as read, with an audit event. The record itself is kept, for people
+ * to read and repair (docs/troubleshooting.md); its task, if it names one, is not acted on, since runvoy
+ * cannot trust what the record says.
+ */
+async function removeMalformedFromActive(
+  ctx: ExecutionsContext,
+  malformed: ReadonlyArray<{ bad: BadItem; item: Record<string, unknown> }>,
+  dryRun: boolean,
+  now: () => number,
+): Promise<ReconcileRow[]> {
+  const rows: ReconcileRow[] = [];
+  for (const { bad, item } of malformed) {
+    ctx.store.skipped(bad);
+    const id = typeof item.id === 'string' && item.id ? item.id : bad.key.replace(/^EXEC#/, '');
+    const task = typeof item.taskArn === 'string' ? item.taskArn : undefined;
+    const detail =
+      `malformed record taken out of the active index and kept (${bad.problems.join('; ')})` +
+      (task ? `; its task ${shortArn(task)} is not tracked: stop it in ECS if it still runs` : '');
+    if (!dryRun) {
+      const at = new Date(now()).toISOString();
+      const removed = await ctx.store.removeFromActive(item, {
+        id: `${at.replace(/[^0-9]/g, '')}-${id}-remove-from-active`.slice(0, 200),
+        at,
+        action: 'remove-from-active',
+        actorArn: ctx.stack.identity.arn,
+        host: hostname(),
+        executionId: id,
+        detail: {
+          key: bad.key,
+          problems: bad.problems,
+          ...(typeof item.status === 'string' ? { status: item.status } : {}),
+          ...(task ? { taskArn: task } : {}),
+        },
+      });
+      // Changed since it was read (repaired, or finalised): the next reconcile reads it again.
+      if (!removed) continue;
+    }
+    rows.push({
+      action: 'remove-from-active',
+      executionId: id,
+      ...(typeof item.status === 'string' ? { from: item.status } : {}),
+      detail,
+    });
+  }
+  return rows;
 }
 
 /** Whether a run still holds its lock (what a dry run reports as a release to come). */

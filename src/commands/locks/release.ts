@@ -10,7 +10,9 @@ export default class LocksRelease extends RunvoyCommand<ReleaseResult> {
     "Release a lock. A live holder's lock needs --force and a confirmation, and is audited.";
   static override args = { name: Args.string({ required: true, description: 'Lock name.' }) };
   static override flags = {
-    force: Flags.boolean({ description: 'Release even though its holder is still running.' }),
+    force: Flags.boolean({
+      description: 'Release even though its holder is still running; also repairs a malformed lock item.',
+    }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (with --force).' }),
   };
 
@@ -33,6 +35,11 @@ export default class LocksRelease extends RunvoyCommand<ReleaseResult> {
         flags.yes ||
         confirm(
           `Release "${lock.name}", held by ${lock.holderExecutionId ?? '?'} (${lock.holderArn ?? 'unknown'}) whose task is still running?`,
+        ),
+      confirmRepair: async (bad, fence) =>
+        flags.yes ||
+        confirm(
+          `The lock item ${bad.key} is malformed (${bad.problems.join('; ')}). Replace it with a FREE lock with fence ${fence}?`,
         ),
     });
     if (result.reason === 'cancelled') this.exitStatus = ExitCode.Failure;

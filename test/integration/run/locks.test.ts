@@ -266,11 +266,21 @@ describe('--lock-wait', () => {
     const holder = await takeWithTask('deploy');
     const sleeps: number[] = [];
     const waitMs = 45_000;
+    // The deadline is counted on the clock, so a sleep that returns at once must move the clock as a real one would.
+    let clock = Date.now();
     const error = await heldError(
-      createWithLock(h.lockCtx({ sleep: async (ms) => void sleeps.push(ms) }), newRecord(h), 'deploy', {
-        ...attached,
-        waitMs,
-      }),
+      createWithLock(
+        h.lockCtx({
+          now: () => clock,
+          sleep: async (ms) => {
+            sleeps.push(ms);
+            clock += ms;
+          },
+        }),
+        newRecord(h),
+        'deploy',
+        { ...attached, waitMs },
+      ),
     );
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain(holder.id);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backoffDelay,
+  CONFLICT_BACKOFF,
+  conflictRetryDelay,
   decideAcquire,
   formatLockConflict,
-  lockWaitDelays,
+  QUICK_CONFLICT_RETRIES,
   quoteArgv,
   type LockItem,
 } from '../../../src/core/lock-protocol.js';
@@ -74,54 +77,67 @@ describe('decideAcquire', () => {
   });
 });
 
-describe('lockWaitDelays', () => {
-  const take = (iterable: Iterable<number>, max = 1000) => {
-    const out: number[] = [];
-    for (const d of iterable) {
-      out.push(d);
-      if (out.length >= max) break;
-    }
-    return out;
-  };
+/** The delays a wait of `waitMs` makes when no time passes but the sleeps (what createWithLock does). */
+function delaysOver(
+  waitMs: number,
+  options: Parameters<typeof backoffDelay>[2] = {},
+  max = 100_000,
+): number[] {
+  const out: number[] = [];
+  let remaining = waitMs;
+  for (let attempt = 0; out.length < max; attempt++) {
+    const delay = backoffDelay(attempt, remaining, options);
+    if (delay === undefined) break;
+    out.push(delay);
+    remaining -= delay;
+  }
+  return out;
+}
 
-  it('yields nothing for a zero wait: fail at once', () => {
-    expect(take(lockWaitDelays(0))).toEqual([]);
-    expect(take(lockWaitDelays(-5))).toEqual([]);
+describe('backoffDelay', () => {
+  it('gives nothing when no wait is left: fail at once', () => {
+    expect(backoffDelay(0, 0)).toBeUndefined();
+    expect(backoffDelay(0, -5)).toBeUndefined();
+    expect(backoffDelay(3, 0.5)).toBeUndefined();
+    expect(backoffDelay(0, Number.NaN)).toBeUndefined();
   });
 
   it('doubles the ceiling from the base up to the maximum (jitter at its top)', () => {
-    const delays = take(lockWaitDelays(60_000, { jitter: () => 0.999999 }));
-    expect(delays).toEqual([999, 1999, 3999, 7999, 14999, 14999, 14999, 7]);
+    expect(delaysOver(60_000, { jitter: () => 0.999999 })).toEqual([
+      999, 1999, 3999, 7999, 14999, 14999, 14999, 7,
+    ]);
   });
 
   it('cuts the last delay so that the total is exactly the wait', () => {
-    const delays = take(lockWaitDelays(10_000, { jitter: () => 0.999999 }));
+    const delays = delaysOver(10_000, { jitter: () => 0.999999 });
     expect(delays).toEqual([999, 1999, 3999, 3003]);
     expect(delays.reduce((a, b) => a + b, 0)).toBe(10_000);
   });
 
   it('applies full jitter: a fraction of the ceiling', () => {
-    const delays = take(lockWaitDelays(100_000, { jitter: () => 0.5, baseMs: 200, maxMs: 1600 }));
+    const delays = delaysOver(100_000, { jitter: () => 0.5, baseMs: 200, maxMs: 1600 });
     expect(delays.slice(0, 6)).toEqual([100, 200, 400, 800, 800, 800]);
   });
 
   it('never goes below the minimum delay, so it cannot spin', () => {
-    const delays = take(lockWaitDelays(1000, { jitter: () => 0 }));
-    expect(delays).toEqual(Array(10).fill(100));
-    expect(take(lockWaitDelays(1000, { jitter: () => 0, minMs: 250 }))).toEqual([250, 250, 250, 250]);
+    expect(delaysOver(1000, { jitter: () => 0 })).toEqual(Array(10).fill(100));
+    expect(delaysOver(1000, { jitter: () => 0, minMs: 250 })).toEqual([250, 250, 250, 250]);
   });
 
-  it('yields a last delay shorter than the minimum when that is all the wait left', () => {
-    expect(take(lockWaitDelays(1050, { jitter: () => 0 }))).toEqual([...Array(10).fill(100), 50]);
+  it('gives a last delay shorter than the minimum when that is all the wait left', () => {
+    expect(delaysOver(1050, { jitter: () => 0 })).toEqual([...Array(10).fill(100), 50]);
+  });
+
+  it('stays at the maximum for very late attempts', () => {
+    expect(backoffDelay(1_000_000, 60_000, { jitter: () => 0.999999 })).toBe(14999);
   });
 
   it.each([1_000, 7_777, 600_000, 3_600_000])(
     'never exceeds a wait of %d ms with random jitter',
     (waitMs) => {
       for (let run = 0; run < 20; run++) {
-        const delays = take(lockWaitDelays(waitMs), 100_000);
-        const total = delays.reduce((a, b) => a + b, 0);
-        expect(total).toBe(waitMs);
+        const delays = delaysOver(waitMs);
+        expect(delays.reduce((a, b) => a + b, 0)).toBe(waitMs);
         for (const d of delays) {
           expect(d).toBeGreaterThan(0);
           expect(d).toBeLessThanOrEqual(15_000);
@@ -129,18 +145,27 @@ describe('lockWaitDelays', () => {
       }
     },
   );
+});
 
-  it('is lazy: a caller that takes the lock stops asking', () => {
-    let calls = 0;
-    const delays = lockWaitDelays(3_600_000, {
-      jitter: () => {
-        calls++;
-        return 0.5;
-      },
-    });
-    delays.next();
-    delays.next();
-    expect(calls).toBe(2);
+describe('conflictRetryDelay', () => {
+  it('backs off quickly from 50 ms, with jitter and a 20 ms floor', () => {
+    const top = { ...CONFLICT_BACKOFF, jitter: () => 0.999999 };
+    expect([1, 2, 3, 4].map((n) => conflictRetryDelay(n, 60_000, top))).toEqual([49, 99, 199, 399]);
+    expect(conflictRetryDelay(1, 60_000, { ...CONFLICT_BACKOFF, jitter: () => 0 })).toBe(20);
+    expect(conflictRetryDelay(20, 60_000, top)).toBe(999);
+  });
+
+  it('with no wait left (--lock-wait 0), allows a few quick retries, then gives up', () => {
+    const retries: Array<number | undefined> = [];
+    for (let n = 1; n <= 10; n++) retries.push(conflictRetryDelay(n, 0));
+    expect(retries.slice(0, QUICK_CONFLICT_RETRIES).every((d) => d !== undefined && d >= 20)).toBe(true);
+    expect(retries.slice(QUICK_CONFLICT_RETRIES)).toEqual(Array(10 - QUICK_CONFLICT_RETRIES).fill(undefined));
+  });
+
+  it('past the quick retries, retries only within the wait left, and never beyond it', () => {
+    const top = { ...CONFLICT_BACKOFF, jitter: () => 0.999999 };
+    expect(conflictRetryDelay(QUICK_CONFLICT_RETRIES + 1, 30, top)).toBe(30);
+    expect(conflictRetryDelay(QUICK_CONFLICT_RETRIES + 1, -1, top)).toBeUndefined();
   });
 });
 

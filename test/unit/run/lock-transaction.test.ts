@@ -14,7 +14,7 @@ import { AwsClients } from '../../../src/aws/clients.js';
 import { Store } from '../../../src/aws/store.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import { executionItem, type ExecutionRecord } from '../../../src/core/execution.js';
-import type { LockItem } from '../../../src/core/lock-protocol.js';
+import { QUICK_CONFLICT_RETRIES, type LockItem } from '../../../src/core/lock-protocol.js';
 import { DETACHED_LEASE_MS, createWithLock } from '../../../src/services/lock-service.js';
 
 const TABLE = 'runvoy-Table-TEST';
@@ -144,5 +144,193 @@ describe('createWithLock when the acquire transaction is cancelled', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(TransactionCanceledException);
+  });
+});
+
+/** A clock that moves only when the code sleeps or a request takes time, and the sleeps it was asked for. */
+function fakeTime(start = Date.parse('2024-06-15T12:00:00.000Z')) {
+  const state = { t: start, sleeps: [] as number[] };
+  return {
+    state,
+    now: () => state.t,
+    sleep: async (ms: number) => {
+      state.sleeps.push(ms);
+      state.t += ms;
+    },
+  };
+}
+
+/** Fails the test instead of hanging it when the code under test loops without end. */
+function guard(limit = 200) {
+  let calls = 0;
+  return () => {
+    if (++calls > limit) throw new Error(`more than ${limit} requests: the loop does not end`);
+  };
+}
+
+const conflict = () =>
+  canceled([
+    { Code: 'None' },
+    { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
+  ]);
+
+describe('createWithLock backs off and respects its deadline', () => {
+  it('ends a conflict storm with --lock-wait 0 after a few attempts, backing off between them (exit 3)', async () => {
+    const time = fakeTime();
+    const check = guard();
+    docMock.on(GetCommand).callsFake(() => {
+      check();
+      return {};
+    });
+    docMock.on(TransactWriteCommand).callsFake(() => {
+      check();
+      throw conflict();
+    });
+    const error = await createWithLock(
+      { ...ctx(), now: time.now, sleep: time.sleep },
+      record('challenger04'),
+      'deploy',
+      options,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_CONTENDED' });
+    expect((error as RunvoyError).what).toContain('"deploy"');
+    expect(docMock.commandCalls(TransactWriteCommand)).toHaveLength(1 + QUICK_CONFLICT_RETRIES);
+    expect(time.state.sleeps).toHaveLength(QUICK_CONFLICT_RETRIES);
+    for (const ms of time.state.sleeps) expect(ms).toBeGreaterThanOrEqual(20);
+  });
+
+  it('keeps retrying a conflict storm only until --lock-wait runs out', async () => {
+    const time = fakeTime();
+    const start = time.now();
+    const check = guard();
+    docMock.on(GetCommand).callsFake(() => {
+      check();
+      return {};
+    });
+    docMock.on(TransactWriteCommand).callsFake(() => {
+      check();
+      throw conflict();
+    });
+    const error = await createWithLock(
+      { ...ctx(), now: time.now, sleep: time.sleep, jitter: () => 0.999999 },
+      record('challenger05'),
+      'deploy',
+      { ...options, waitMs: 5_000 },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_CONTENDED' });
+    expect(time.now() - start).toBeLessThanOrEqual(5_000);
+    // 49, 99, 199, 399, 799, then 999 a time until the 5 s are used up.
+    expect(time.state.sleeps).toEqual([49, 99, 199, 399, 799, 999, 999, 999, 458]);
+  });
+
+  it('when a race is lost to a run that now holds the lock, says who holds it (exit 3, no extra retries)', async () => {
+    const time = fakeTime();
+    docMock
+      .on(GetCommand, { Key: { pk: 'LOCK#deploy', sk: 'META' } })
+      .resolves({})
+      .on(GetCommand, { Key: { pk: `EXEC#${holder.id}`, sk: 'META' } })
+      .resolves({ Item: executionItem(holder) });
+    docMock.on(TransactWriteCommand).rejects(
+      canceled([
+        { Code: 'None' },
+        {
+          Code: 'ConditionalCheckFailed',
+          Item: marshall({ ...heldLock, pk: 'LOCK#deploy', sk: 'META', kindPk: 'LOCK', kindSk: 'deploy' }),
+        },
+      ]),
+    );
+    const error = await createWithLock(
+      { ...ctx(), now: time.now, sleep: time.sleep },
+      record('challenger06'),
+      'deploy',
+      options,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_HELD' });
+    expect(time.state.sleeps).toEqual([]);
+  });
+
+  it('stops waiting for a held lock at the --lock-wait deadline even when every read is slow', async () => {
+    const time = fakeTime();
+    const start = time.now();
+    const check = guard();
+    const slowHeld = () => {
+      check();
+      time.state.t += 700; // each read takes 0.7 s
+      return {
+        Item: { ...heldLock, leaseExpiresAt: start + DETACHED_LEASE_MS, pk: 'LOCK#deploy', sk: 'META' },
+      };
+    };
+    docMock
+      .on(GetCommand, { Key: { pk: 'LOCK#deploy', sk: 'META' } })
+      .callsFake(slowHeld)
+      .on(GetCommand, { Key: { pk: `EXEC#${holder.id}`, sk: 'META' } })
+      .callsFake(() => {
+        check();
+        time.state.t += 700;
+        return { Item: executionItem({ ...holder, status: 'PENDING' }) };
+      });
+    const waited: number[] = [];
+    const error = await createWithLock(
+      { ...ctx(), now: time.now, sleep: time.sleep, jitter: () => 0.5 },
+      record('challenger07'),
+      'deploy',
+      { ...options, waitMs: 5_000, onWait: (_lock, remaining) => waited.push(remaining) },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_HELD' });
+    // The last sleep ends at the deadline; only the reads after it (lock, then holder) may run past it.
+    expect(time.now() - start).toBeLessThanOrEqual(5_000 + 2 * 700);
+    expect(waited.length).toBeGreaterThan(0);
+    expect(docMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
+
+describe('createWithLock on a malformed lock item', () => {
+  it('reports a lock item without version before writing anything, naming the item and the repair', async () => {
+    const { version: _version, ...noVersion } = { ...heldLock, state: 'FREE' };
+    docMock
+      .on(GetCommand, { Key: { pk: 'LOCK#deploy', sk: 'META' } })
+      .resolves({ Item: { ...noVersion, pk: 'LOCK#deploy', sk: 'META', kindPk: 'LOCK', kindSk: 'deploy' } });
+    const error = await createWithLock(ctx(), record('challenger08'), 'deploy', {
+      ...options,
+      waitMs: 5_000,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 1, code: 'MALFORMED_ITEM' });
+    expect((error as RunvoyError).what).toBe(
+      `The lock item LOCK#deploy in table ${TABLE} is malformed: version: missing.`,
+    );
+    expect((error as RunvoyError).fix).toContain('runvoy locks release deploy --force');
+    expect(docMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('reports a string fence rather than writing "71"', async () => {
+    docMock.on(GetCommand, { Key: { pk: 'LOCK#deploy', sk: 'META' } }).resolves({
+      Item: { name: 'deploy', state: 'FREE', fence: '7', version: 'v1', pk: 'LOCK#deploy', sk: 'META' },
+    });
+    const error = await createWithLock(ctx(), record('challenger09'), 'deploy', options).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'MALFORMED_ITEM' });
+    expect((error as RunvoyError).what).toContain('fence: expected a whole number, got "7"');
+    expect(docMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('reports a malformed lock that the cancellation reason returns, without trying again', async () => {
+    const check = guard();
+    docMock.on(GetCommand).resolves({});
+    docMock.on(TransactWriteCommand).callsFake(() => {
+      check();
+      throw canceled([
+        { Code: 'None' },
+        {
+          Code: 'ConditionalCheckFailed',
+          Item: marshall({ name: 'deploy', state: 'HELD', fence: 3, pk: 'LOCK#deploy', sk: 'META' }),
+        },
+      ]);
+    });
+    const error = await createWithLock(ctx(), record('challenger10'), 'deploy', options).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'MALFORMED_ITEM' });
+    expect(docMock.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 });
