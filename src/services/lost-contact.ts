@@ -21,8 +21,9 @@ export interface LostContact {
   cause: string;
   /** The AWS error was a refusal (an expired session, say), not silence or a broken connection. */
   refused?: boolean;
-  /** When AWS last answered a poll of the task. */
+  /** When AWS last answered a poll of the task, and the task's status then (ECS's lastStatus). */
   lastSeenAt?: number;
+  taskStatus?: string;
   lease: LeaseState;
   stackName: string;
 }
@@ -43,8 +44,11 @@ export function lostContactError(lost: LostContact): RunvoyError {
     : `Lost contact with AWS while ${verb} ${record.id}: ${lost.cause}.`;
   const seen = lost.lastSeenAt === undefined ? '' : ` at ${iso(lost.lastSeenAt)}`;
   const task = record.taskArn ? `task ${record.taskArn}` : 'task';
+  const stopped = lost.taskStatus === 'STOPPED';
   const why = [
-    `Its ${task} still runs on ECS as far as runvoy knows (last seen ${record.status}${seen}); losing contact does not stop it.`,
+    stopped
+      ? `Its ${task} has stopped (ECS said STOPPED${seen}), but runvoy could not record how it ended: \`runvoy reconcile\` will, and frees what it held.`
+      : `Its ${task} still runs on ECS as far as runvoy knows (last seen ${lost.taskStatus ?? record.status}${seen}); losing contact does not stop it.`,
   ];
   if (record.lockName) {
     const lock = `lock "${record.lockName}"${record.fence === undefined ? '' : ` (fence ${record.fence})`}`;
@@ -71,6 +75,7 @@ export function lostContactError(lost: LostContact): RunvoyError {
       executionId: record.id,
       taskArn: record.taskArn,
       lastStatus: record.status,
+      ...(lost.taskStatus === undefined ? {} : { taskStatus: lost.taskStatus }),
       ...(lost.lastSeenAt === undefined ? {} : { lastSeenAt: iso(lost.lastSeenAt) }),
       ...(record.lockName
         ? {

@@ -247,6 +247,7 @@ export async function watchExecution(
   let leaseExpiresAt = lastHeartbeat + ATTACHED_LEASE_MS;
   let lastContact = now();
   let lastSeenAt: number | undefined;
+  let taskStatus: string | undefined;
   let troubled = false;
   const cluster = record.clusterArn ?? stack.outputs.clusterName;
   const taskArn = record.taskArn;
@@ -256,6 +257,7 @@ export async function watchExecution(
   const pollOnce = async (): Promise<WatchResult | undefined> => {
     const task: Task | undefined = await describeTask(clients, cluster, taskArn);
     lastSeenAt = now();
+    taskStatus = task?.lastStatus;
     if (!task) {
       reporter.warn(`ECS no longer knows task ${taskArn}; \`runvoy reconcile\` will mark the run LOST.`);
       return { kind: 'detached', record };
@@ -299,7 +301,7 @@ export async function watchExecution(
 
   const letGo = (error: unknown, kind: 'unresponsive' | 'transient' | 'other') => {
     options.onLosingContact?.();
-    return loseContact(deps, record, error, kind, { lastSeenAt, leaseExpiresAt });
+    return loseContact(deps, record, error, kind, { lastSeenAt, taskStatus, leaseExpiresAt });
   };
 
   for (let attempt = 0; ; attempt++) {
@@ -347,7 +349,7 @@ async function loseContact(
   record: ExecutionRecord,
   error: unknown,
   kind: 'unresponsive' | 'transient' | 'other',
-  seen: { lastSeenAt?: number; leaseExpiresAt: number },
+  seen: { lastSeenAt?: number; taskStatus?: string; leaseExpiresAt: number },
 ): Promise<RunvoyError> {
   const { clients, store } = deps;
   const now = deps.now ?? Date.now;
@@ -376,6 +378,7 @@ async function loseContact(
     cause: failureText(error),
     refused: kind === 'other',
     lastSeenAt: seen.lastSeenAt,
+    taskStatus: seen.taskStatus,
     lease,
     stackName: deps.stack.stackName,
   });

@@ -86,6 +86,15 @@ describe('lostContactError', () => {
     expect(error.fix).toContain('`runvoy kill abc123 --stack team`');
   });
 
+  it('says so, and that reconcile will record it, when ECS last said the task had stopped', () => {
+    const error = lostContactError({ ...base, taskStatus: 'STOPPED', lease: { kind: 'none' } });
+    expect(error.why).toContain(
+      `Its task ${record.taskArn} has stopped (ECS said STOPPED at 2025-01-01T10:05:00.000Z)`,
+    );
+    expect(error.why).toContain('`runvoy reconcile` will');
+    expect(error.why).not.toContain('still runs');
+  });
+
   it('mentions the --timeout that still stops the task', () => {
     const timed = { ...record, timeoutAt: '2025-01-01T12:00:00.000Z' };
     expect(lostContactError({ ...base, record: timed, lease: { kind: 'none' } }).why).toContain(
