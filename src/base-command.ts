@@ -5,6 +5,9 @@ import { resolveSettings, type ResolvedSetting } from './core/settings.js';
 import type { ConfigKey } from './core/config-schema.js';
 import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
+import type { AwsWait } from './aws/watchdog.js';
+import { awsTimeoutMs } from './core/config-schema.js';
+import { waitingLine } from './ui/aws-wait.js';
 import { errorDocument, formatError } from './ui/error-view.js';
 import { colorEnabled, stylist } from './ui/style.js';
 
@@ -98,6 +101,8 @@ export abstract class RunvoyCommand<T> extends Command {
         region: settings.region.value as string | undefined,
         profile: settings.profile.value as string | undefined,
         observer: this.globalFlags.debug ? (call) => this.debugCall(call) : undefined,
+        timeoutMs: awsTimeoutMs(settings['aws.timeout'].value),
+        onWaiting: (wait) => this.awsWaiting(wait),
       });
     }
     return this.clients;
@@ -112,6 +117,14 @@ export abstract class RunvoyCommand<T> extends Command {
         `[aws] ${call.service} ${call.operation} ${Math.round(call.durationMs)}ms requestId=${call.requestId ?? '-'}${attempts}`,
       ) + `${outcome}\n`,
     );
+  }
+
+  /**
+   * A request that has had no answer for a few seconds: said on stderr in every mode (--json and --debug
+   * too), since stdout carries data. A command with a live view overrides this to show it there.
+   */
+  protected awsWaiting(wait: AwsWait): void {
+    process.stderr.write(`${this.paintErr('yellow', waitingLine(wait))}\n`);
   }
 
   /** Writes progress and diagnostics to stderr, which never carries data. */

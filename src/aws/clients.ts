@@ -9,15 +9,24 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attachCallObserver, type CallObserver } from './call-observer.js';
+import { AwsWatchdog, type AwsWait, type HttpHandlerLike } from './watchdog.js';
 
 export interface AwsSettings {
   region?: string;
   profile?: string;
   /** Receives one line per AWS call under --debug. */
   observer?: CallObserver;
+  /** aws.timeout: how long a call waits for an answer before it gives up (default 60 s). */
+  timeoutMs?: number;
+  /** Told when a request has had no answer for a few seconds (see watchdog.ts). */
+  onWaiting?: (wait: AwsWait) => void;
 }
 
-/** Timeouts and retries shared by every client: no call can hang, throttling is retried with backoff. */
+/**
+ * Timeouts and retries shared by every client: throttling is retried with backoff. Each attempt's time to
+ * answer, and each call's, are bounded by the watchdog (watchdog.ts), which sets `requestTimeout` per
+ * attempt; the one here only stands for a client used without it.
+ */
 export const CLIENT_DEFAULTS = {
   maxAttempts: 5,
   retryMode: 'standard',
@@ -36,8 +45,24 @@ interface SdkClient {
  */
 export class AwsClients {
   private readonly cache = new Map<string, Promise<unknown>>();
+  private readonly watchdog: AwsWatchdog;
 
-  constructor(readonly settings: AwsSettings) {}
+  constructor(readonly settings: AwsSettings) {
+    this.watchdog = new AwsWatchdog({ timeoutMs: settings.timeoutMs, onWaiting: settings.onWaiting });
+  }
+
+  /** aws.timeout in milliseconds: how long runvoy waits for AWS before it gives up. */
+  get timeoutMs(): number {
+    return this.watchdog.timeoutMs;
+  }
+
+  /**
+   * After AWS stopped answering: one more chance for the endpoints, each call bounded by `timeoutMs`, for
+   * the last writes of a command that lets go (an attached run extending its lease).
+   */
+  lastChance(timeoutMs: number): void {
+    this.watchdog.rearm(timeoutMs);
+  }
 
   private config() {
     return {
@@ -53,6 +78,9 @@ export class AwsClients {
     if (cached) return cached;
     const client = create().then((made) => {
       attachCallObserver(made, name, this.settings.observer);
+      // The SDK reads config.requestHandler on every send, so the watched handler serves every call.
+      const config = (made as unknown as { config: { requestHandler: HttpHandlerLike } }).config;
+      config.requestHandler = this.watchdog.wrap(name, config.requestHandler);
       return made;
     });
     this.cache.set(name, client);

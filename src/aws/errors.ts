@@ -1,6 +1,8 @@
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import { ORIGIN, type AwsErrorOrigin } from './call-observer.js';
 import { endpointFromEnv } from './clients.js';
+import { isTransient } from './logs.js';
+import { isAwsUnresponsive, type AwsUnresponsiveError } from './watchdog.js';
 
 interface SdkError extends Error {
   $metadata?: { requestId?: string; httpStatusCode?: number; attempts?: number };
@@ -92,6 +94,7 @@ export function toRunvoyError(error: unknown): RunvoyError {
       data,
     });
   }
+  if (isAwsUnresponsive(err)) return unresponsiveError(err, data);
   const netCode = networkCode(err);
   if (netCode || err.name === 'TimeoutError' || err.name === 'RequestTimeout') {
     const endpoint = (origin && endpointFromEnv(origin.service)) ?? 'the AWS endpoint';
@@ -123,6 +126,45 @@ export function toRunvoyError(error: unknown): RunvoyError {
     data,
     cause: err,
   });
+}
+
+/** An endpoint that took the request (or not) and never answered, within aws.timeout. */
+export function unresponsiveError(
+  err: AwsUnresponsiveError,
+  data: Record<string, unknown> = {},
+): RunvoyError {
+  const seconds = Math.round(err.timeoutMs / 1000);
+  const where = `${err.endpoint}${err.region ? ` (${err.region})` : ''}`;
+  return new RunvoyError({
+    what: `AWS ${err.service} did not answer: ${err.operation} got no answer from ${where} within ${seconds}s.`,
+    why:
+      err.waitedMs > 0
+        ? `runvoy waits up to aws.timeout (${seconds}s) for an answer, retrying a request that gets none; this endpoint sent nothing back in that time.`
+        : `Nothing had answered for aws.timeout (${seconds}s) in this command, so the request was not sent.`,
+    fix: `Check your network, VPN or proxy${endpointHint(err)}, then run the command again. To wait longer, set RUNVOY_AWS_TIMEOUT=120s or run \`runvoy config set aws.timeout 120s\`.`,
+    code: 'AWS_UNRESPONSIVE',
+    data: { ...data, endpoint: err.endpoint, region: err.region, timeoutMs: err.timeoutMs },
+  });
+}
+
+function endpointHint(err: AwsUnresponsiveError): string {
+  return /\.amazonaws\.com(\.cn)?$/.test(err.endpoint)
+    ? ''
+    : `, and that something answers at ${err.endpoint} (your AWS_ENDPOINT_URL)`;
+}
+
+/**
+ * How a failed call bears on a long wait (an attached run, `logs --follow`): `unresponsive` (the endpoint
+ * answered nothing for aws.timeout: give up now), `transient` (throttling, a server error, a broken
+ * connection: worth trying again for a while), `other` (an AWS refusal, such as an expired session), or
+ * undefined when it did not come from AWS at all (a bug, to be thrown as it is).
+ */
+export function awsFailureKind(error: unknown): 'unresponsive' | 'transient' | 'other' | undefined {
+  if (isAwsUnresponsive(error)) return 'unresponsive';
+  if (!error || typeof error !== 'object' || error instanceof RunvoyError) return undefined;
+  const err = error as SdkError;
+  if (!(ORIGIN in err) && !('$metadata' in err) && !networkCode(err)) return undefined;
+  return isTransient(err) ? 'transient' : 'other';
 }
 
 function networkCode(err: SdkError): string | undefined {

@@ -146,7 +146,8 @@ export async function startLiveTail(
     ...(config.isCustomEndpoint && config.endpoint ? { endpoint: config.endpoint } : {}),
     maxAttempts: 1,
     disableHostPrefix: custom,
-    requestHandler: { connectionTimeout: 5_000 },
+    // Until the session's first answer only: its stream then lasts as long as it lasts.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
   const abort = new AbortController();
   let stream: AsyncIterable<StartLiveTailResponseStream> | undefined;

@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { RunvoyCommand } from '../base-command.js';
+import type { AwsWait } from '../aws/watchdog.js';
+import { waitingLine } from '../ui/aws-wait.js';
 import { ExitCode, validationError, type ValidationIssue } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { parseSince, SINCE_SYNTAX } from '../core/duration.js';
@@ -153,7 +155,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
         isStopped: watch?.isStopped,
         signal: detach.signal,
         // A run that stopped long ago has nothing left to flush: no grace before the final drain.
-        timing: stoppedLongAgo(record) ? { drainGraceMs: 0 } : undefined,
+        timing: { giveUpAfterMs: clients.timeoutMs, ...(stoppedLongAgo(record) ? { drainGraceMs: 0 } : {}) },
         onNotice: (notice) => {
           if (notice.kind === 'no-stream') {
             this.note(`The log stream ${stream} does not exist: the container has written nothing (yet).`);
@@ -174,6 +176,9 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
         out.end();
         await once(out, 'finish');
       }
+    } catch (error) {
+      if (!watch) throw error;
+      throw logs.followFailure(error, watch.current(), stack.stackName, watch.lastSeenAt());
     } finally {
       process.off('SIGINT', onSigint);
       process.stdout.off('error', onPipeError);
@@ -235,6 +240,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
         );
       },
     });
+    this.liveNotice = (text) => view.notice(text);
     if (timestamps) view.store.toggleTimestamps();
     const watch = logs.watchTask(deps, record, { onChange: (r) => view.status(r) });
     let count = 0;
@@ -242,7 +248,10 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
       for await (const page of logs.readExecutionLogs({ ...deps, record }, query, {
         isStopped: watch.isStopped,
         signal: detach.signal,
-        timing: stoppedLongAgo(record) ? { drainGraceMs: 0 } : undefined,
+        timing: {
+          giveUpAfterMs: deps.clients.timeoutMs,
+          ...(stoppedLongAgo(record) ? { drainGraceMs: 0 } : {}),
+        },
         onNotice: (notice) => view.tailNotice(notice),
       })) {
         count += page.length;
@@ -250,7 +259,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
       }
     } catch (error) {
       await view.close();
-      throw error;
+      throw logs.followFailure(error, watch.current(), deps.stack.stackName, watch.lastSeenAt());
     }
     const final = watch.current();
     if (detach.signal.aborted && !isTerminal(final.status)) {
@@ -264,6 +273,14 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     await view.finish(recordSummary(final));
     if (killed) this.exitStatus = ExitCode.Interrupted;
     return { id: record.id, status: final.status, logStream: stream, lines: count };
+  }
+
+  /** Set while the live view is on screen: the waiting notice goes there, not under it on stderr. */
+  private liveNotice: ((text: string) => void) | undefined;
+
+  protected override awsWaiting(wait: AwsWait): void {
+    if (this.liveNotice) this.liveNotice(waitingLine(wait));
+    else super.awsWaiting(wait);
   }
 
   public override logJson(json: unknown): void {

@@ -1,6 +1,8 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { RunvoyCommand } from '../base-command.js';
+import type { AwsWait } from '../aws/watchdog.js';
+import { waitingLine } from '../ui/aws-wait.js';
 import { ExitCode, RunvoyError, UsageError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { parseRunRequest, type RunRequest } from '../core/run-request.js';
@@ -165,6 +167,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       !this.jsonEnabled() && Boolean(process.stdout.isTTY && process.stdin.isTTY)
         ? await this.startView(record, detachController, { clients, store, stack })
         : undefined;
+    this.liveNotice = live ? (text) => live.notice(text) : undefined;
     const watchReporter = live
       ? {
           ...reporter,
@@ -301,6 +304,14 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       taskRole: flags['task-role'],
       ephemeralStorage: flags['ephemeral-storage'],
     });
+  }
+
+  /** Set while the live view is on screen: the waiting notice goes there, not under it on stderr. */
+  private liveNotice: ((text: string) => void) | undefined;
+
+  protected override awsWaiting(wait: AwsWait): void {
+    if (this.liveNotice) this.liveNotice(waitingLine(wait));
+    else super.awsWaiting(wait);
   }
 
   public override logJson(json: unknown): void {

@@ -48,6 +48,23 @@ function parseSpotDiscount(text: string): number | undefined {
   return isValidSpotDiscount(n) ? n : undefined;
 }
 
+const AWS_TIMEOUT_MIN_MS = 1_000;
+const AWS_TIMEOUT_MAX_MS = 3_600_000;
+const AWS_TIMEOUT_MIN_TEXT = '1s';
+const AWS_TIMEOUT_MAX_TEXT = '1h';
+
+/** aws.timeout: a duration, kept as text like `timeout`; see awsTimeoutMs. */
+function parseAwsTimeout(text: string): string | undefined {
+  return awsTimeoutMs(text) === undefined ? undefined : text.trim();
+}
+
+/** aws.timeout's value in milliseconds, or undefined when it is not a duration from 1s to 1h. */
+export function awsTimeoutMs(value: unknown): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const ms = parseDuration(String(value));
+  return ms !== undefined && ms >= AWS_TIMEOUT_MIN_MS && ms <= AWS_TIMEOUT_MAX_MS ? ms : undefined;
+}
+
 const USD_ALLOWED = 'a positive amount in US dollars such as 0.50 or 25 (at most six decimals)';
 
 function matching(pattern: RegExp) {
@@ -124,6 +141,12 @@ export const CONFIG_KEYS = {
     description: 'Fraction off the on-demand price assumed for Fargate Spot tasks (default 0.7).',
     allowed: `a fraction from 0 to ${SPOT_DISCOUNT_MAX}, such as 0.7 for 70% off`,
     parse: parseSpotDiscount,
+  },
+  'aws.timeout': {
+    description:
+      'How long a command waits for AWS to answer before it gives up (a duration; default 60s). A notice on stderr says when it waits.',
+    allowed: `a duration from ${AWS_TIMEOUT_MIN_TEXT} to ${AWS_TIMEOUT_MAX_TEXT}, such as 30s, 60s or 5m`,
+    parse: parseAwsTimeout,
   },
 } satisfies Record<string, KeySpec>;
 

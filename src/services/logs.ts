@@ -5,7 +5,10 @@ import type { Store } from '../aws/store.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { logStreamName } from '../core/run-plan.js';
 import { isTerminal } from '../core/status.js';
+import { awsFailureKind } from '../aws/errors.js';
+import { DEFAULT_AWS_TIMEOUT_MS } from '../aws/watchdog.js';
 import type { Finalised } from './finalise.js';
+import { failureText, lostContactError } from './lost-contact.js';
 import type { StackContext } from './stack-context.js';
 import {
   backoff,
@@ -141,6 +144,7 @@ async function* filterStream(
   let seenAtLast = new Set<string>();
   let caughtUp = false;
   let failures = 0;
+  let failingSince = 0;
   let idle = 0;
   let draining = false;
   while (!signal?.aborted) {
@@ -162,7 +166,9 @@ async function* filterStream(
       } catch (error) {
         if ((error as Error).name === 'ResourceNotFoundException') break;
         if (signal?.aborted) return;
-        if (!isTransient(error) || ++failures > timing.maxFailures) throw error;
+        if (++failures === 1) failingSince = Date.now();
+        const retryable = failures <= timing.maxFailures && Date.now() - failingSince < timing.giveUpAfterMs;
+        if (!isTransient(error) || !retryable) throw error;
         const delayMs = backoff(failures, timing);
         options.onNotice?.(retryNotice(error, failures, delayMs));
         await sleep(delayMs, signal);
@@ -256,12 +262,15 @@ export interface TaskWatch {
   /** The record as last seen, finalised when the task stopped. */
   current(): ExecutionRecord;
   finalised(): Finalised | undefined;
+  /** When ECS last answered about the task. */
+  lastSeenAt(): number | undefined;
 }
 
 /**
  * Watches the task of a followed execution, at most once per `everyMs`: tells the tail engine when to
  * drain and end, and finalises the record when the task stops (conditional, so racing `run` or
- * `reconcile` is harmless).
+ * `reconcile` is harmless). A look that fails with a transient AWS error counts as "still running" until
+ * ECS has not answered for aws.timeout; then the error is thrown.
  */
 export function watchTask(
   deps: { clients: AwsClients; store: Store; stack: StackContext },
@@ -270,11 +279,14 @@ export function watchTask(
 ): TaskWatch {
   const now = options.now ?? Date.now;
   const everyMs = options.everyMs ?? 2000;
+  const giveUpAfterMs = deps.clients.timeoutMs ?? DEFAULT_AWS_TIMEOUT_MS;
   let current = record;
   let done = isTerminal(record.status) || !record.taskArn;
   let finalised: Finalised | undefined;
   let lastCheck = -Infinity;
   let inFlight: Promise<boolean> | undefined;
+  let lastAnswer = now();
+  let lastSeen: number | undefined;
 
   const check = async (): Promise<boolean> => {
     // Loaded here: only a followed execution needs them, and a plain export should not pay for them.
@@ -282,11 +294,18 @@ export function watchTask(
       import('../aws/tasks.js'),
       import('./finalise.js'),
     ]);
-    const task: Task | undefined = await describeTask(
-      deps.clients,
-      current.clusterArn ?? deps.stack.outputs.clusterName,
-      current.taskArn as string,
-    );
+    let task: Task | undefined;
+    try {
+      task = await describeTask(
+        deps.clients,
+        current.clusterArn ?? deps.stack.outputs.clusterName,
+        current.taskArn as string,
+      );
+      lastAnswer = lastSeen = now();
+    } catch (error) {
+      if (awsFailureKind(error) === 'transient' && now() - lastAnswer < giveUpAfterMs) return false;
+      throw error;
+    }
     if (!task) {
       done = true;
       return true;
@@ -316,5 +335,29 @@ export function watchTask(
     },
     current: () => current,
     finalised: () => finalised,
+    lastSeenAt: () => lastSeen,
   };
+}
+
+/**
+ * What to throw when following an execution ends in an error: an AWS failure while its task may still
+ * run becomes LOST_CONTACT (it still runs, how to follow it again or stop it); anything else as it is.
+ */
+export function followFailure(
+  error: unknown,
+  record: ExecutionRecord,
+  stackName: string,
+  lastSeenAt?: number,
+): unknown {
+  const kind = awsFailureKind(error);
+  if (kind === undefined || isTerminal(record.status) || !record.taskArn) return error;
+  return lostContactError({
+    mode: 'following',
+    record,
+    cause: failureText(error),
+    refused: kind === 'other',
+    lastSeenAt,
+    lease: { kind: 'none' },
+    stackName,
+  });
 }

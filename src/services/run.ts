@@ -4,6 +4,8 @@ import type { AwsClients } from '../aws/clients.js';
 import { createTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
 import type { AuditEvent, Store } from '../aws/store.js';
 import { describeTask, runTask, stopTask, RUN_TASK_WORST_CASE_MS, type RunTaskResult } from '../aws/tasks.js';
+import { awsFailureKind } from '../aws/errors.js';
+import type { RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { newExecutionId } from '../core/ids.js';
 import type { LockItem } from '../core/lock-protocol.js';
@@ -17,6 +19,7 @@ import { dropUndefined, finaliseExecution, type Finalised } from './finalise.js'
 import { afterRunTaskFailed, recordStartedTask, type StartContext } from './start-outcome.js';
 import { ATTACHED_LEASE_MS, DETACHED_LEASE_MS, HEARTBEAT_MS, createWithLock } from './lock-service.js';
 import type { StackContext } from './stack-context.js';
+import { failureText, lostContactError, type LeaseState } from './lost-contact.js';
 import type { LogLine } from '../aws/logs.js';
 import type { TailNotice, TailTiming } from './tail.js';
 
@@ -203,6 +206,8 @@ export interface WatchOptions {
   detachSignal: AbortSignal;
   pollMs?: (attempt: number) => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Told when AWS is given up on, before the last writes (the attached log stops quietly then). */
+  onLosingContact?: () => void;
 }
 
 export type WatchResult =
@@ -226,6 +231,12 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * Follows an attached run until its task stops: renews the lock lease, enforces --timeout, records status
  * changes, then finalises. Detaching keeps the task and its lock, with the lease extended to the deadline.
+ *
+ * AWS failing does not end the run at once: a poll that fails with throttling, a server error or a broken
+ * connection is tried again on the next tick, for up to aws.timeout since AWS last answered. Past that
+ * (or at once when an endpoint answered nothing for aws.timeout, or refused outright), the CLI lets go as
+ * a detach does, if it still can, and throws a LOST_CONTACT error that says the task still runs, what
+ * became of its lock, and how to get back to it.
  */
 export async function watchExecution(
   deps: RunDeps,
@@ -238,14 +249,23 @@ export async function watchExecution(
   const sleep = options.sleep ?? abortableSleep;
   let record = initial;
   let timedOut = false;
+  let timeoutAnnounced = false;
   let lastHeartbeat = now();
+  // At most this: startExecution wrote the lease before the watch began.
+  let leaseExpiresAt = lastHeartbeat + ATTACHED_LEASE_MS;
+  let lastContact = now();
+  let lastSeenAt: number | undefined;
+  let taskStatus: string | undefined;
+  let troubled = false;
   const cluster = record.clusterArn ?? stack.outputs.clusterName;
   const taskArn = record.taskArn;
   if (!taskArn) throw new Error(`execution ${record.id} has no task to watch`);
 
-  for (let attempt = 0; ; attempt++) {
-    if (options.detachSignal.aborted) return { kind: 'detached', record: await detach(deps, record) };
+  /** One look at the task; a result when the watch is over. */
+  const pollOnce = async (): Promise<WatchResult | undefined> => {
     const task: Task | undefined = await describeTask(clients, cluster, taskArn);
+    lastSeenAt = now();
+    taskStatus = task?.lastStatus;
     if (!task) {
       reporter.warn(`ECS no longer knows task ${taskArn}; \`runvoy reconcile\` will mark the run LOST.`);
       return { kind: 'detached', record };
@@ -269,33 +289,119 @@ export async function watchExecution(
       }
     }
     if (!timedOut && record.timeoutAt && now() >= Date.parse(record.timeoutAt)) {
-      timedOut = true;
-      reporter.warn(`--timeout reached: stopping the task.`);
+      if (!timeoutAnnounced) reporter.warn(`--timeout reached: stopping the task.`);
+      timeoutAnnounced = true;
       await stopTask(clients, cluster, taskArn, TIMEOUT_STOP_REASON);
+      timedOut = true;
     }
     if (record.lockName && record.fence !== undefined && now() - lastHeartbeat >= HEARTBEAT_MS) {
+      const until = now() + ATTACHED_LEASE_MS;
+      const kept = await store.extendLease(record.lockName, record.id, record.fence, until);
       lastHeartbeat = now();
-      const kept = await store.extendLease(
-        record.lockName,
-        record.id,
-        record.fence,
-        now() + ATTACHED_LEASE_MS,
-      );
-      if (!kept)
+      if (kept) leaseExpiresAt = until;
+      else
         reporter.warn(
           `The lock "${record.lockName}" is no longer held by this run (it was released by force).`,
         );
     }
+    return undefined;
+  };
+
+  const letGo = (error: unknown, kind: 'unresponsive' | 'transient' | 'other') => {
+    options.onLosingContact?.();
+    return loseContact(deps, record, error, kind, { lastSeenAt, taskStatus, leaseExpiresAt });
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    if (options.detachSignal.aborted) {
+      try {
+        return { kind: 'detached', record: await detach(deps, record) };
+      } catch (error) {
+        const kind = awsFailureKind(error);
+        if (kind === undefined) throw error;
+        throw await letGo(error, kind);
+      }
+    }
+    try {
+      const result = await pollOnce();
+      lastContact = now();
+      if (troubled) {
+        troubled = false;
+        reporter.warn('AWS answers again; still attached.');
+      }
+      if (result) return result;
+    } catch (error) {
+      const kind = awsFailureKind(error);
+      if (kind === undefined) throw error;
+      if (kind !== 'transient' || now() - lastContact >= clients.timeoutMs) throw await letGo(error, kind);
+      if (!troubled) {
+        troubled = true;
+        reporter.warn(
+          `${failureText(error)}; the task keeps running, and runvoy keeps trying for up to ${Math.round(clients.timeoutMs / 1000)}s (aws.timeout).`,
+        );
+      }
+    }
     await sleep(poll(attempt), options.detachSignal);
   }
+}
+
+/** How long the last writes of a run that lost AWS may wait (at most aws.timeout). */
+export const LAST_CHANCE_MS = 10_000;
+
+/**
+ * Lets go of a run whose AWS calls keep failing, as a detach does if it still can: the lease extended to
+ * the run's deadline and the record marked detached. Returns the LOST_CONTACT error to throw.
+ */
+async function loseContact(
+  deps: RunDeps,
+  record: ExecutionRecord,
+  error: unknown,
+  kind: 'unresponsive' | 'transient' | 'other',
+  seen: { lastSeenAt?: number; taskStatus?: string; leaseExpiresAt: number },
+): Promise<RunvoyError> {
+  const { clients, store } = deps;
+  const now = deps.now ?? Date.now;
+  clients.lastChance(Math.min(LAST_CHANCE_MS, clients.timeoutMs));
+  let lease: LeaseState = { kind: 'none' };
+  if (record.lockName && record.fence !== undefined) {
+    const until = detachedLeaseUntil(record, now());
+    try {
+      const kept = await store.extendLease(record.lockName, record.id, record.fence, until);
+      lease = kept ? { kind: 'extended', until } : { kind: 'released' };
+    } catch (writeError) {
+      if (awsFailureKind(writeError) === undefined) throw writeError;
+      lease = { kind: 'not-extended', expiresAt: seen.leaseExpiresAt, reason: failureText(writeError) };
+    }
+  }
+  let current = record;
+  try {
+    current = (await store.updateExecution(record.id, [record.status], { detached: true })) ?? record;
+  } catch (writeError) {
+    // The record stays attached; reconcile finalises it all the same once the task stops.
+    if (awsFailureKind(writeError) === undefined) throw writeError;
+  }
+  return lostContactError({
+    mode: 'attached',
+    record: current,
+    cause: failureText(error),
+    refused: kind === 'other',
+    lastSeenAt: seen.lastSeenAt,
+    taskStatus: seen.taskStatus,
+    lease,
+    stackName: deps.stack.stackName,
+  });
+}
+
+/** Until when a detached run holds its lock: its --timeout, else DETACHED_LEASE_MS from now. */
+export function detachedLeaseUntil(record: ExecutionRecord, now: number): number {
+  return record.timeoutAt ? Date.parse(record.timeoutAt) : now + DETACHED_LEASE_MS;
 }
 
 /** Leaves the task running with its lock: the lease now lasts until the run's deadline. */
 export async function detach(deps: RunDeps, record: ExecutionRecord): Promise<ExecutionRecord> {
   const now = deps.now ?? Date.now;
   if (record.lockName && record.fence !== undefined) {
-    const until = record.timeoutAt ? Date.parse(record.timeoutAt) : now() + DETACHED_LEASE_MS;
-    await deps.store.extendLease(record.lockName, record.id, record.fence, until);
+    await deps.store.extendLease(record.lockName, record.id, record.fence, detachedLeaseUntil(record, now()));
   }
   return (await deps.store.updateExecution(record.id, [record.status], { detached: true })) ?? record;
 }
@@ -340,6 +446,8 @@ export async function attachExecution(
   const tailAbort = new AbortController();
   const abortTail = () => tailAbort.abort();
   options.detachSignal.addEventListener('abort', abortTail);
+  let watchEnded = () => {};
+  const watchEnd = new Promise<void>((resolve) => (watchEnded = resolve));
   const tailing = (async () => {
     try {
       for await (const page of readExecutionLogs(
@@ -349,12 +457,18 @@ export async function attachExecution(
           isStopped: () => stopped,
           signal: tailAbort.signal,
           onNotice: options.onNotice,
-          timing: options.tailTiming,
+          timing: { giveUpAfterMs: deps.clients.timeoutMs, ...options.tailTiming },
         },
       )) {
         await options.onLines(page);
       }
     } catch (error) {
+      // When AWS is what failed, the watch is likely to lose it too in a moment, and then its own error
+      // says it all: give it that moment before warning about the log alone.
+      const kind = awsFailureKind(error);
+      if ((kind === 'unresponsive' || kind === 'transient') && !tailAbort.signal.aborted) {
+        await settledOrAfter([watchEnd, aborted(tailAbort.signal)], TAIL_WARNING_GRACE_MS);
+      }
       if (!tailAbort.signal.aborted) {
         deps.reporter.warn(
           `The log stopped streaming (${(error as Error).message}); read it with \`runvoy logs ${record.id}\`.`,
@@ -363,16 +477,35 @@ export async function attachExecution(
     }
   })();
   try {
-    const result = await watchExecution(deps, record, options);
+    const result = await watchExecution(deps, record, { ...options, onLosingContact: abortTail });
     if (result.kind === 'finished') stopped = true;
     else tailAbort.abort();
+    watchEnded();
     await tailing;
     return result;
   } catch (error) {
     tailAbort.abort();
+    watchEnded();
     await tailing;
     throw error;
   } finally {
     options.detachSignal.removeEventListener('abort', abortTail);
   }
+}
+
+/** How long a log that failed on AWS waits for the watch's verdict before warning on its own. */
+const TAIL_WARNING_GRACE_MS = 10_000;
+
+/** Waits for the first of `promises`, or `ms`, and leaves no timer behind. */
+async function settledOrAfter(promises: Promise<void>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([...promises, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

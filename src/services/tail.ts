@@ -30,6 +30,8 @@ export interface TailTiming {
   maxBackoffMs: number;
   /** Consecutive failed calls before the engine gives up and throws the last error. */
   maxFailures: number;
+  /** And the longest it keeps retrying without a read that worked (aws.timeout). */
+  giveUpAfterMs: number;
   /** After the task stops, wait this long for awslogs to flush, then drain once more. */
   drainGraceMs: number;
 }
@@ -41,6 +43,7 @@ export const DEFAULT_TIMING: TailTiming = {
   baseBackoffMs: 250,
   maxBackoffMs: 10_000,
   maxFailures: 12,
+  giveUpAfterMs: 60_000,
   drainGraceMs: 1500,
 };
 
@@ -189,9 +192,17 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
   let token: string | undefined;
   let next: Promise<Outcome> | undefined;
   let failures = 0;
+  let failingSince = 0;
   let idle = 0;
   let draining = false;
   let waitingNoticed = false;
+  /** Whether a failed read is worth another try: transient, and within both bounds. */
+  const retryable = (error: unknown, attempt: number) => {
+    if (attempt === 1) failingSince = Date.now();
+    return (
+      isTransient(error) && attempt <= timing.maxFailures && Date.now() - failingSince < timing.giveUpAfterMs
+    );
+  };
 
   /** Nothing new to read: once the task has stopped, wait for the last flush and drain; else poll later. */
   const waitForMore = async (): Promise<void> => {
@@ -238,7 +249,7 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
           await waitForMore();
           continue;
         }
-        if (isTransient(error) && failures < timing.maxFailures) {
+        if (retryable(error, failures + 1)) {
           failures++;
           const delayMs = backoff(failures, timing);
           onNotice?.(retryNotice(error, failures, delayMs));
@@ -297,7 +308,7 @@ export async function* tailStream(source: TailSource, options: TailOptions): Asy
       const outcome = await call();
       if ('page' in outcome) return outcome.page;
       if (isMissingStream(outcome.error)) return undefined;
-      if (!isTransient(outcome.error) || attempt > timing.maxFailures) throw outcome.error;
+      if (!retryable(outcome.error, attempt)) throw outcome.error;
       const delayMs = backoff(attempt, timing);
       onNotice?.(retryNotice(outcome.error, attempt, delayMs));
       await bell.sleep(delayMs, signal);

@@ -4,16 +4,19 @@
  * log stream themselves: no container runs in moto.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../../src/aws/clients.js';
+import { AwsClients } from '../../../src/aws/clients.js';
+import { RunvoyError } from '../../../src/core/errors.js';
 import type { LogLine } from '../../../src/aws/logs.js';
 import { exitCodeForOutcome } from '../../../src/core/task-result.js';
 import { logStreamName } from '../../../src/core/run-plan.js';
-import { watchTask } from '../../../src/services/logs.js';
+import { followFailure, watchTask } from '../../../src/services/logs.js';
 import { attachExecution, killExecutionTask, startExecution } from '../../../src/services/run.js';
 import { putLines } from '../../support/log-writer.js';
 import { startFaultProxy } from '../../support/fault-proxy.js';
-import { keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../../support/moto.js';
+import { keepTasksRunning, motoUrl, resetMoto, sdkConfig, TEST_REGION } from '../../support/moto.js';
 import {
   recordingReporter,
   runDeps,
@@ -109,6 +112,117 @@ describe('attached run with its log', () => {
     } finally {
       denied.destroy();
       await proxy.close();
+    }
+  });
+
+  /** Clients whose ECS calls go through a fault proxy, one attempt each, so that each fault fails a call. */
+  async function withFaultyEcs(
+    plan: (operation: string, n: number) => 'pass' | 'reset',
+    base: AwsClients = h.clients,
+  ) {
+    const proxy = await startFaultProxy(motoUrl(), plan);
+    const ecs = new ECSClient({ ...sdkConfig(), endpoint: proxy.url, maxAttempts: 1 });
+    const clients = Object.assign(Object.create(base) as AwsClients, { ecs: async () => ecs });
+    return {
+      clients,
+      close: async () => {
+        ecs.destroy();
+        await proxy.close();
+      },
+    };
+  }
+
+  it('stays attached through polls that fail for a while (broken connections), says so, and finishes normally', async () => {
+    const reporter = recordingReporter();
+    const deps = runDeps(h, reporter);
+    const record = await startExecution(deps, runRequest({ detach: false }));
+    const faulty = await withFaultyEcs((op, n) =>
+      op === 'DescribeTasks' && n >= 2 && n <= 4 ? 'reset' : 'pass',
+    );
+    try {
+      let settled = false;
+      const attached = attachExecution({ ...deps, clients: faulty.clients }, record, {
+        detachSignal: new AbortController().signal,
+        pollMs: quickPoll,
+        onLines: () => undefined,
+        tailTiming: FAST,
+      }).finally(() => (settled = true));
+      const answersAgain = () =>
+        reporter.events.some((e) => e.kind === 'warn' && /answers again/.test(String(e.detail)));
+      while (!settled && !answersAgain()) await new Promise((r) => setTimeout(r, 50));
+      await stopTaskNow(h, record.taskArn ?? '');
+      const result = await attached;
+      expect(result.kind).toBe('finished');
+      const warnings = reporter.events.filter((e) => e.kind === 'warn').map((e) => String(e.detail));
+      expect(warnings.filter((w) => /the task keeps running, and runvoy keeps trying/.test(w))).toHaveLength(
+        1,
+      );
+    } finally {
+      await faulty.close();
+    }
+  });
+
+  it('past aws.timeout of failed polls, lets go as a detach does and throws LOST_CONTACT: task running, lock kept', async () => {
+    const bounded = new AwsClients({ region: TEST_REGION, timeoutMs: 1_500 });
+    const faulty = await withFaultyEcs(
+      (op, n) => (op === 'DescribeTasks' && n >= 2 ? 'reset' : 'pass'),
+      bounded,
+    );
+    try {
+      const deps = runDeps(h);
+      const record = await startExecution(deps, runRequest({ detach: false, lockName: 'attach-lost' }));
+      const error = await attachExecution({ ...deps, clients: faulty.clients }, record, {
+        detachSignal: new AbortController().signal,
+        pollMs: quickPoll,
+        onLines: () => undefined,
+        tailTiming: FAST,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RunvoyError);
+      const lost = error as RunvoyError;
+      expect(lost).toMatchObject({ code: 'LOST_CONTACT', exitCode: 1 });
+      expect(lost.what).toContain(`Lost contact with AWS while attached to ${record.id}`);
+      expect(lost.why).toMatch(/still runs on ECS/);
+      expect(lost.data).toMatchObject({ executionId: record.id, lock: 'attach-lost', leaseExtended: true });
+      const doc = await h.clients.documents();
+      const lock = await doc.send(
+        new GetCommand({ TableName: h.stack.outputs.tableName, Key: { pk: 'LOCK#attach-lost', sk: 'META' } }),
+      );
+      expect(lock.Item).toMatchObject({ state: 'HELD', holderExecutionId: record.id });
+      expect(Number(lock.Item?.leaseExpiresAt)).toBeGreaterThan(Date.now() + 86_400_000);
+      expect((await h.store.getExecution(record.id))?.detached).toBe(true);
+      await stopTaskNow(h, record.taskArn ?? '');
+    } finally {
+      await faulty.close();
+      bounded.destroy();
+    }
+  });
+
+  it('watchTask takes a failed look for "still running" until ECS has not answered for aws.timeout; then LOST_CONTACT', async () => {
+    const deps = runDeps(h);
+    const record = await startExecution(deps, runRequest({ detach: true, lockName: 'follow-lost' }));
+    const bounded = new AwsClients({ region: TEST_REGION, timeoutMs: 10_000 });
+    const faulty = await withFaultyEcs((op) => (op === 'DescribeTasks' ? 'reset' : 'pass'), bounded);
+    try {
+      let clock = 0;
+      const watch = watchTask({ ...deps, clients: faulty.clients }, record, {
+        everyMs: 1000,
+        now: () => clock,
+      });
+      expect(await watch.isStopped()).toBe(false);
+      clock = 5_000;
+      expect(await watch.isStopped()).toBe(false);
+      clock = 10_000;
+      const error = await watch.isStopped().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ECONNRESET' });
+      const lost = followFailure(error, watch.current(), 'runvoy', watch.lastSeenAt()) as RunvoyError;
+      expect(lost).toMatchObject({ code: 'LOST_CONTACT', exitCode: 1 });
+      expect(lost.what).toContain(`Lost contact with AWS while following ${record.id}`);
+      expect(lost.why).toMatch(/following it neither takes nor renews the lock/);
+      expect(lost.fix).toContain(`runvoy kill ${record.id}`);
+      await stopTaskNow(h, record.taskArn ?? '');
+    } finally {
+      await faulty.close();
+      bounded.destroy();
     }
   });
 

@@ -191,4 +191,13 @@ describe('tail engine', () => {
     ).rejects.toMatchObject({ name: 'ThrottlingException' });
     expect(proxy?.seen.filter((s) => s.operation === 'GetLogEvents')).toHaveLength(4);
   });
+
+  it('gives up on transient failures that have lasted giveUpAfterMs (aws.timeout), even below maxFailures', async () => {
+    await putLines(writer, GROUP, STREAM, ['x']);
+    const throttled = await readerThrough((op) => (op === 'GetLogEvents' ? 'throttle' : 'pass'));
+    await expect(
+      collect(throttled, { follow: true, timing: { ...FAST, maxFailures: 1_000, giveUpAfterMs: 0 } }),
+    ).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(proxy?.seen.filter((s) => s.operation === 'GetLogEvents')).toHaveLength(1);
+  });
 });

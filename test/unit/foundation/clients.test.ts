@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attachCallObserver, ORIGIN, type AwsCall } from '../../../src/aws/call-observer.js';
 import { AwsClients, CLIENT_DEFAULTS, endpointFromEnv } from '../../../src/aws/clients.js';
 import { loadSdk } from '../../../src/aws/sdk.js';
+import { toRunvoyError } from '../../../src/aws/errors.js';
+import { AwsUnresponsiveError, type AwsWait } from '../../../src/aws/watchdog.js';
 import { isolatedAwsEnv, patchEnv, startFakeAws, type FakeAws } from './helpers.js';
 
 let restoreEnv: () => void;
@@ -202,6 +204,64 @@ describe('AwsClients and the call observer, against a local HTTP endpoint', () =
       sts.destroy();
     }
   });
+});
+
+describe('AwsClients against an endpoint that accepts and never answers', () => {
+  let fake: FakeAws;
+  afterEach(async () => fake.close());
+
+  // The bug (issue 11, item 13): 5 attempts of 30 s each, 151 s in all for `list`, without a word.
+  it('gives up after aws.timeout with an AwsUnresponsiveError naming service, operation, endpoint and region', async () => {
+    fake = await startFakeAws(() => 'hang');
+    process.env.AWS_ENDPOINT_URL = fake.url;
+    clients = new AwsClients({ region: 'eu-west-1', timeoutMs: 1_500 });
+    const error = await (await clients.sts()).send(new GetCallerIdentityCommand({})).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsUnresponsiveError);
+    expect(error).toMatchObject({
+      service: 'STS',
+      operation: 'GetCallerIdentity',
+      endpoint: fake.url,
+      region: 'eu-west-1',
+      timeoutMs: 1_500,
+    });
+    expect(fake.requests.length).toBeGreaterThan(0);
+    const shown = toRunvoyError(error);
+    expect(shown).toMatchObject({ code: 'AWS_UNRESPONSIVE', exitCode: 1 });
+    expect(shown.what).toContain('AWS STS did not answer');
+    expect(shown.what).toContain(fake.url);
+    expect(shown.fix).toContain('RUNVOY_AWS_TIMEOUT');
+  });
+
+  it('sends nothing more to an endpoint it gave up on: the next call, to any client on it, fails at once', async () => {
+    fake = await startFakeAws(() => 'hang');
+    process.env.AWS_ENDPOINT_URL = fake.url;
+    clients = new AwsClients({ region: 'us-east-1', timeoutMs: 1_000 });
+    await expect((await clients.sts()).send(new GetCallerIdentityCommand({}))).rejects.toBeInstanceOf(
+      AwsUnresponsiveError,
+    );
+    const sent = fake.requests.length;
+    const next = await (await clients.ecs()).send(new ListClustersCommand({})).catch((e: unknown) => e);
+    expect(next).toMatchObject({ name: 'AwsUnresponsiveError', service: 'ECS', waitedMs: 0 });
+    expect(fake.requests).toHaveLength(sent);
+    expect(toRunvoyError(next).why).toMatch(/not sent/);
+  });
+
+  it(
+    'numbers the attempts: the SDK retries an attempt that timed out, each with more time',
+    { timeout: 20_000 },
+    async () => {
+      fake = await startFakeAws(() => 'hang');
+      process.env.AWS_ENDPOINT_URL = fake.url;
+      const waits: AwsWait[] = [];
+      clients = new AwsClients({ region: 'us-east-1', timeoutMs: 7_000, onWaiting: (w) => waits.push(w) });
+      await expect((await clients.ecs()).send(new ListClustersCommand({}))).rejects.toBeInstanceOf(
+        AwsUnresponsiveError,
+      );
+      // 5 s for the first attempt of a read, then what is left of the 7 s for the second.
+      expect(fake.requests.length).toBe(2);
+      expect(waits[0]).toMatchObject({ service: 'ECS', operation: 'ListClusters', endpoint: fake.url });
+    },
+  );
 });
 
 describe('attachCallObserver', () => {

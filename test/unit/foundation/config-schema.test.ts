@@ -156,6 +156,17 @@ const TABLE: Record<ConfigKey, { accepted: Array<[string, ConfigValue]>; refused
     ],
     refused: ['', '0.96', '1', '-0.1', '70%', 'abc', '70'],
   },
+  'aws.timeout': {
+    accepted: [
+      ['60s', '60s'],
+      ['1s', '1s'],
+      ['5m', '5m'],
+      ['1h', '1h'],
+      ['90', '90'],
+      [' 2m30s ', '2m30s'],
+    ],
+    refused: ['', '0', '0s', '500ms', '61m', '2h', 'abc', '-5s', '5x'],
+  },
 };
 
 describe('CONFIG_KEYS', () => {
@@ -163,6 +174,7 @@ describe('CONFIG_KEYS', () => {
     expect([...CONFIG_KEY_NAMES].sort()).toEqual(
       [
         'arch',
+        'aws.timeout',
         'budget.monthly',
         'budget.perRun',
         'budget.perUser',
@@ -241,6 +253,7 @@ describe('envVarFor', () => {
     expect(envVarFor('budget.monthly')).toBe('RUNVOY_BUDGET_MONTHLY');
     expect(envVarFor('budget.perUser')).toBe('RUNVOY_BUDGET_PERUSER');
     expect(envVarFor('spotDiscount')).toBe('RUNVOY_SPOTDISCOUNT');
+    expect(envVarFor('aws.timeout')).toBe('RUNVOY_AWS_TIMEOUT');
   });
 
   it('gives RUNVOY_STACK for stack (SPEC section 3)', () => {
