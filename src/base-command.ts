@@ -6,7 +6,8 @@ import type { ConfigKey } from './core/config-schema.js';
 import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
 import { errorDocument, formatError } from './ui/error-view.js';
-import { colorEnabled, stylist } from './ui/style.js';
+import { outputMode, type OutputMode } from './ui/output-mode.js';
+import { stylist } from './ui/style.js';
 
 export type Settings = Record<ConfigKey, ResolvedSetting>;
 
@@ -36,8 +37,10 @@ export abstract class RunvoyCommand<T> extends Command {
 
   protected exitStatus: number = ExitCode.Ok;
   protected globalFlags!: Interfaces.InferredFlags<typeof RunvoyCommand.baseFlags>;
-  protected readonly paint = stylist(colorEnabled(process.stdout));
-  protected readonly paintErr = stylist(colorEnabled(process.stderr));
+  /** Colour, Ink or plain lines, boxed tables: decided once, in ui/output-mode.ts. */
+  protected readonly output: OutputMode = outputMode({ json: this.jsonEnabled() });
+  protected readonly paint = stylist(this.output.colour.stdout);
+  protected readonly paintErr = stylist(this.output.colour.stderr);
   private configStore: ConfigStore | undefined;
   private resolved: Settings | undefined;
   private clients: AwsClients | undefined;

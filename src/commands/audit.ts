@@ -64,6 +64,6 @@ export default class Audit extends RunvoyCommand<AuditResult> {
       this.note(`No audit events since ${result.since}.`);
       return;
     }
-    this.log(auditTable(result.events, { boxed: Boolean(process.stdout.isTTY) }));
+    this.log(auditTable(result.events, { boxed: this.output.boxedTables }));
   }
 }

@@ -122,11 +122,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     }
 
     const interactive =
-      flags.follow &&
-      !flags.output &&
-      format === 'text' &&
-      !this.jsonEnabled() &&
-      Boolean(process.stdout.isTTY && process.stdin.isTTY);
+      flags.follow && !flags.output && format === 'text' && !this.jsonEnabled() && this.output.liveView;
     if (interactive)
       return this.followLive(record, stream, query, flags.timestamps, { clients, store, stack });
 
@@ -226,6 +222,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     const detach = new AbortController();
     let killed = false;
     const view = startLiveView({
+      colour: this.output.colour.stdout,
       record,
       onDetach: () => detach.abort(),
       onKill: () => {

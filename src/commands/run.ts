@@ -130,7 +130,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     };
     process.on('SIGINT', onSigint);
     const live =
-      !this.jsonEnabled() && Boolean(process.stdout.isTTY && process.stdin.isTTY)
+      !this.jsonEnabled() && this.output.liveView
         ? await this.startView(record, detachController, { clients, store, stack })
         : undefined;
     const watchReporter = live
@@ -187,6 +187,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       import('../services/run.js'),
     ]);
     const view = startLiveView({
+      colour: this.output.colour.stdout,
       record,
       onDetach: () => detachController.abort(),
       onKill: () => {

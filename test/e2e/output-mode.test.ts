@@ -1,0 +1,94 @@
+/**
+ * One decision for colour and the terminal UI (src/ui/output-mode.ts), seen in a real terminal (tmux):
+ * NO_COLOR reaches the live view and the errors, and CI means plain lines even in a terminal.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newConfigDir, runCli } from '../support/cli.js';
+import { stopTask } from '../support/emulator-state.js';
+import {
+  closeTerminals,
+  colourCodes,
+  pressKeys,
+  screen,
+  startInTerminal,
+  waitForScreen,
+} from '../support/terminal.js';
+import { keepTasksRunning, resetMoto, stopTasksAtOnce } from '../support/moto.js';
+
+const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
+const TASK = /task (arn:aws:ecs:\S+)/;
+
+let configDir: string;
+
+describe('colour and the terminal UI follow one decision', () => {
+  beforeAll(async () => {
+    await resetMoto();
+    configDir = newConfigDir();
+    const init = await runCli(['init', '--yes', '--vpc', 'default'], { configDir });
+    expect(init.exitCode, init.stderr).toBe(0);
+  });
+
+  afterEach(() => closeTerminals());
+
+  it('NO_COLOR: the live view in a terminal draws no colour, even with FORCE_COLOR', async () => {
+    await keepTasksRunning();
+    const name = startInTerminal(['run', '--image', IMAGE, '--', 'sh', '-c', 'work'], {
+      configDir,
+      env: { NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
+    const taskArn = (await waitForScreen(name, TASK))[1] ?? '';
+    await waitForScreen(name, /RUNNING[\s\S]*cost so far[\s\S]*d\/ctrl-c detach/);
+    expect(colourCodes(screen(name, true))).toEqual([]);
+    pressKeys(name, 'd');
+    await waitForScreen(name, /EXIT=130/);
+    expect(colourCodes(screen(name, true))).toEqual([]);
+    await stopTask(taskArn);
+  });
+
+  it('without NO_COLOR the same view is coloured (the check above can fail)', async () => {
+    await keepTasksRunning();
+    const name = startInTerminal(['run', '--image', IMAGE, '--', 'sh', '-c', 'work'], { configDir });
+    const taskArn = (await waitForScreen(name, TASK))[1] ?? '';
+    await waitForScreen(name, /RUNNING[\s\S]*cost so far[\s\S]*d\/ctrl-c detach/);
+    expect(colourCodes(screen(name, true)).length).toBeGreaterThan(0);
+    pressKeys(name, 'd');
+    await waitForScreen(name, /EXIT=130/);
+    await stopTask(taskArn);
+  });
+
+  it('NO_COLOR: an error in a terminal is not coloured; without it, "Error:" is', async () => {
+    const plain = startInTerminal(['logs'], { configDir, env: { NO_COLOR: '1' } });
+    await waitForScreen(plain, /EXIT=2/);
+    expect(screen(plain)).toContain('Error:');
+    expect(colourCodes(screen(plain, true))).toEqual([]);
+
+    const coloured = startInTerminal(['logs'], { configDir });
+    await waitForScreen(coloured, /EXIT=2/);
+    expect(colourCodes(screen(coloured, true)).length).toBeGreaterThan(0);
+  });
+
+  it('CI: run prints plain lines in a terminal, with no Ink view', async () => {
+    await stopTasksAtOnce();
+    const name = startInTerminal(['run', '--image', IMAGE, '--', 'echo', 'hi'], {
+      configDir,
+      env: { CI: 'true' },
+    });
+    await waitForScreen(name, /EXIT=0/);
+    const text = screen(name);
+    expect(text).toMatch(/Execution [0-9a-z]{12} started/);
+    expect(text).toMatch(/SUCCEEDED exit 0/);
+    expect(text).not.toContain('cost so far');
+    expect(text).not.toContain('╭');
+  });
+
+  it('CI: tables are plain columns in a terminal; without CI they are boxed', async () => {
+    const ci = startInTerminal(['list'], { configDir, env: { CI: '1' } });
+    await waitForScreen(ci, /EXIT=0/);
+    expect(screen(ci)).toMatch(/^ID +STATUS +CREATED/m);
+    expect(screen(ci)).not.toMatch(/[┌│]/);
+
+    const tty = startInTerminal(['list'], { configDir });
+    await waitForScreen(tty, /EXIT=0/);
+    expect(screen(tty)).toMatch(/[┌│]/);
+  });
+});
