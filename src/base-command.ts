@@ -1,11 +1,12 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { ConfigStore } from './config/store.js';
-import { ExitCode, RunvoyError, UsageError } from './core/errors.js';
+import { ExitCode, RunvoyError } from './core/errors.js';
 import { resolveSettings, type ResolvedSetting } from './core/settings.js';
 import type { ConfigKey } from './core/config-schema.js';
 import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
 import { errorDocument, formatError } from './ui/error-view.js';
+import { parseErrorToUsage } from './ui/parse-error.js';
 import { outputMode, type OutputMode } from './ui/output-mode.js';
 import { stylist } from './ui/style.js';
 
@@ -141,14 +142,7 @@ export abstract class RunvoyCommand<T> extends Command {
   private async toRunvoyError(error: unknown): Promise<RunvoyError> {
     if (error instanceof RunvoyError) return error;
     if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || isParseError(error))) {
-      return new UsageError({
-        what: firstLine(error.message),
-        fix: `See \`${this.config.bin} ${this.id ?? ''} --help\`. Nothing was sent to AWS.`.replace(
-          '  ',
-          ' ',
-        ),
-        code: 'USAGE',
-      });
+      return parseErrorToUsage(error, [this.config.bin, ...(this.id ?? '').split(':')].join(' ').trim());
     }
     if (looksLikeAwsError(error)) {
       const { toRunvoyError } = await import('./aws/errors.js');
@@ -172,10 +166,6 @@ export abstract class RunvoyCommand<T> extends Command {
 
 function isParseError(error: Error): boolean {
   return 'parse' in error || /flag|argument/i.test(error.constructor.name);
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '') ?? text;
 }
 
 function looksLikeAwsError(error: unknown): boolean {

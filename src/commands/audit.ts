@@ -22,7 +22,6 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     }),
     until: Flags.string({ description: 'End of the period (default: now).' }),
     format: Flags.string({
-      char: 'f',
       description: 'table, json or csv (--json is json).',
       default: 'table',
     }),

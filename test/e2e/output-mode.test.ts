@@ -67,6 +67,16 @@ describe('colour and the terminal UI follow one decision', () => {
     expect(colourCodes(screen(coloured, true)).length).toBeGreaterThan(0);
   });
 
+  it('a typo in a terminal exits 2 with a suggestion: it asks nothing and runs nothing', async () => {
+    const name = startInTerminal(['lsit'], { configDir });
+    await waitForScreen(name, /EXIT=\d+/);
+    const text = screen(name);
+    expect(text).toContain('EXIT=2');
+    expect(text).toContain('Did you mean `runvoy list`?');
+    expect(text).not.toMatch(/\(Y\/n\)|\? \(y/i);
+    expect(text).not.toMatch(/^ID +STATUS/m);
+  });
+
   it('CI: run prints plain lines in a terminal, with no Ink view', async () => {
     await stopTasksAtOnce();
     const name = startInTerminal(['run', '--image', IMAGE, '--', 'echo', 'hi'], {

@@ -1,0 +1,108 @@
+/**
+ * Issue 11's user-facing polish, end to end with the built CLI: typos, -h, whole parse errors, logs -o,
+ * audit periods, a broken config file, doctor's endpoint and profile checks, unknown costs, times and
+ * money in JSON, hints that keep the user's global flags.
+ */
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
+import { newConfigDir, runCli } from '../support/cli.js';
+import { stopTask } from '../support/emulator-state.js';
+import { keepTasksRunning, motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
+
+const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
+const DEAD = 'http://127.0.0.1:1';
+const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$|node:internal|Unhandled 'error' event/m;
+
+let configDir: string;
+let proxy: AwsProxy;
+
+/** Runs the CLI through the recording proxy; `requests` is what it sent to AWS. */
+async function cli(args: string[], options: { env?: Record<string, string>; dir?: string } = {}) {
+  const from = proxy.requests.length;
+  const result = await runCli(args, {
+    configDir: options.dir ?? configDir,
+    env: { AWS_ENDPOINT_URL: proxy.url, ...options.env },
+  });
+  return { ...result, requests: proxy.requests.slice(from) };
+}
+
+function lastJson<T>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as T;
+}
+
+beforeAll(async () => {
+  await resetMoto();
+  proxy = await startAwsProxy(motoUrl());
+  configDir = newConfigDir();
+  const init = await cli(['init', '--yes', '--vpc', 'default']);
+  expect(init.exitCode, init.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await proxy?.close();
+});
+
+describe('command typos', () => {
+  it('`runvoy lsit` exits 2 with a suggestion, runs nothing and asks nothing', async () => {
+    const result = await cli(['lsit']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('lsit is not a runvoy command.');
+    expect(result.stderr).toContain('Did you mean `runvoy list`?');
+    expect(result.stdout).toBe('');
+    expect(result.requests).toEqual([]);
+  });
+
+  it('a typo in a topic command suggests the whole command; --json gets one error document', async () => {
+    const topic = await cli(['locks', 'relase', 'x']);
+    expect(topic.exitCode).toBe(2);
+    expect(topic.stderr).toContain('Did you mean `runvoy locks release`?');
+    const json = await cli(['lsit', '--json']);
+    expect(json.exitCode).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: { code: 'COMMAND_NOT_FOUND', command: 'lsit', suggestion: 'list' },
+    });
+  });
+
+  it('a word that looks like no command gets no suggestion', async () => {
+    const result = await cli(['xyzzyplugh']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).not.toContain('Did you mean');
+    expect(result.stderr).toContain('`runvoy help`');
+  });
+});
+
+describe('-h is --help everywhere', () => {
+  it.each([[['list']], [['locks', 'release']], [['config', 'set']], [['run']], [['cost']]])(
+    'runvoy %j -h prints the same help as --help',
+    async (command) => {
+      const short = await runCli([...command, '-h'], { emulator: false });
+      const long = await runCli([...command, '--help'], { emulator: false });
+      expect(short.exitCode).toBe(0);
+      expect(short.stdout).toContain('USAGE');
+      expect(short.stdout).toBe(long.stdout);
+    },
+  );
+});
+
+describe('parse errors are shown whole', () => {
+  it('a missing argument is named, with its description, exit 2', async () => {
+    const result = await cli(['logs']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Error: Missing the argument ID.');
+    expect(result.stderr).toContain('ID: Execution ID or a unique prefix of it.');
+    expect(result.stderr).toContain('`runvoy logs --help`');
+  });
+
+  it('a bad --tail says what was wrong with it', async () => {
+    const result = await cli(['logs', 'abcd2345', '--tail', 'x']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Error: --tail: Expected an integer but received: x');
+    expect(result.requests).toEqual([]);
+  });
+});
