@@ -7,6 +7,7 @@ import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
 import { errorDocument, formatError } from './ui/error-view.js';
 import { parseErrorToUsage } from './ui/parse-error.js';
+import { toJson } from './ui/json-output.js';
 import { outputMode, type OutputMode } from './ui/output-mode.js';
 import { stylist } from './ui/style.js';
 
@@ -124,7 +125,7 @@ export abstract class RunvoyCommand<T> extends Command {
   }
 
   public override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    process.stdout.write(`${toJson(json, 2)}\n`);
   }
 
   public override async catch(error: unknown): Promise<never> {

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { RunvoyCommand } from '../base-command.js';
 import { parseSince, validateSince } from '../core/duration.js';
 import { validationError, type ValidationIssue } from '../core/errors.js';
+import { isoSeconds } from '../core/time.js';
 import { auditCsv, type AuditResult } from '../services/audit.js';
 import { auditTable } from '../ui/tables.js';
 
@@ -60,7 +61,7 @@ export default class Audit extends RunvoyCommand<AuditResult> {
       return;
     }
     if (result.events.length === 0) {
-      this.note(`No audit events since ${result.since}.`);
+      this.note(`No audit events since ${isoSeconds(result.since)}.`);
       return;
     }
     this.log(auditTable(result.events, { boxed: this.output.boxedTables }));

@@ -8,6 +8,7 @@ import { parseSince, SINCE_SYNTAX } from '../core/duration.js';
 import { isTerminal } from '../core/status.js';
 import type { LogFormat, LogsQuery } from '../services/logs.js';
 import { recordSummary, retryNoticeLine } from '../ui/log-lines.js';
+import { toJson } from '../ui/json-output.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Store } from '../aws/store.js';
 import type { StackContext } from '../services/stack-context.js';
@@ -264,7 +265,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
   }
 
   public override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify({ type: 'result', ...(json as object) })}\n`);
+    process.stdout.write(`${toJson({ type: 'result', ...(json as object) })}\n`);
   }
 
   protected render(result: LogsResult): void {

@@ -11,6 +11,7 @@ import type { Finalised } from '../services/finalise.js';
 import type { LogLine } from '../aws/logs.js';
 import type { killExecutionTask as killExecutionTaskType } from '../services/run.js';
 import { jsonLogLines, retryNoticeLine, textLogLines, writeOut } from '../ui/log-lines.js';
+import { toJson } from '../ui/json-output.js';
 
 type RunFlags = Interfaces.InferredFlags<typeof Run.flags>;
 
@@ -265,7 +266,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   }
 
   public override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify({ type: 'result', ...(json as object) })}\n`);
+    process.stdout.write(`${toJson({ type: 'result', ...(json as object) })}\n`);
   }
 
   protected render(result: RunResult): void {

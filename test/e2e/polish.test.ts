@@ -106,3 +106,72 @@ describe('parse errors are shown whole', () => {
     expect(result.requests).toEqual([]);
   });
 });
+
+describe('unknown is never 0, times are ISO strings, money has no float noise', () => {
+  it('cost csv and json leave an unknown amount empty and null where the table says n/a', async () => {
+    await stopTasksAtOnce();
+    // The emulator's tasks have no stop time: their cost is unavailable.
+    const run = await cli(['run', '--image', IMAGE, '--', 'echo', 'x']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const table = await cli(['cost', '--by', 'image']);
+    expect(table.stdout).toMatch(new RegExp(`^${IMAGE.replace(/[./]/g, '\\$&')}\\s+\\d+\\s+n/a`, 'm'));
+    const csv = await cli(['cost', '--by', 'image', '--format', 'csv']);
+    expect(csv.stdout.split('\r\n')[1]).toMatch(
+      new RegExp(`^${IMAGE.replace(/[./]/g, '\\$&')},\\d+,,0,0,\\d+$`),
+    );
+    const json = JSON.parse((await cli(['cost', '--by', 'image', '--json'])).stdout);
+    expect(json.groups[0]).toMatchObject({ key: IMAGE, amount: null });
+    expect(json.total.amount).toBeNull();
+  });
+
+  it("a held lock's lease is an ISO string in --json (locks status, locks list, the lock-held error)", async () => {
+    await keepTasksRunning();
+    const run = await cli([
+      'run',
+      '--image',
+      IMAGE,
+      '--lock',
+      'iso',
+      '--detach',
+      '--json',
+      '--',
+      'sleep',
+      '9',
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const status = JSON.parse((await cli(['locks', 'status', 'iso', '--json'])).stdout);
+    expect(status.leaseExpiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const list = JSON.parse((await cli(['locks', 'list', '--json'])).stdout);
+    expect(list.locks.find((l: { name: string }) => l.name === 'iso').leaseExpiresAt).toMatch(/Z$/);
+    const held = await cli(['run', '--image', IMAGE, '--lock', 'iso', '--json', '--', 'echo']);
+    expect(held.exitCode).toBe(3);
+    expect(
+      lastJson<{ error: { lock: { leaseExpiresAt: unknown } } }>(held.stdout).error.lock.leaseExpiresAt,
+    ).toMatch(/Z$/);
+    await stopTask(lastJson<{ execution: { taskArn: string } }>(run.stdout).execution.taskArn);
+  });
+
+  it('run --dry-run --json writes its estimate without binary float noise', async () => {
+    const result = await cli([
+      'run',
+      '--image',
+      IMAGE,
+      '--timeout',
+      '1h',
+      '--dry-run',
+      '--json',
+      '--',
+      'echo',
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const doc = lastJson<{ estimate: { perHour: { amount: number } } }>(result.stdout);
+    // 0.25 vCPU and 0.5 GB in us-east-1: 0.25 * 0.04048 + 0.5 * 0.004445 = 0.0123425 (not 0.012342500000000001)
+    expect(doc.estimate.perHour.amount).toBe(0.0123425);
+    expect(result.stdout).not.toMatch(/\d\.\d{13,}/);
+  });
+
+  it('tables show times as ISO 8601 UTC to the second', async () => {
+    const result = await cli(['list']);
+    expect(result.stdout).toMatch(/^[0-9a-z]{12}\s+\S+\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s/m);
+  });
+});
