@@ -2,7 +2,7 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { ConfigStore } from './config/store.js';
 import { ExitCode, RunvoyError } from './core/errors.js';
 import { resolveSettings, type ResolvedSetting } from './core/settings.js';
-import type { ConfigKey } from './core/config-schema.js';
+import type { ConfigKey, ConfigRecord } from './core/config-schema.js';
 import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
 import { errorDocument, formatError } from './ui/error-view.js';
@@ -85,9 +85,14 @@ export abstract class RunvoyCommand<T> extends Command {
         ...this.settingFlags(),
       },
       env: process.env,
-      file: this.configFile.values(),
+      file: this.configValues(),
     });
     return this.resolved;
+  }
+
+  /** The config file's values for `settings()`; a broken file throws its what/why/fix (exit 2). */
+  protected configValues(): ConfigRecord {
+    return this.configFile.values();
   }
 
   /** Command flags that override config keys (e.g. `run --cpu`). */

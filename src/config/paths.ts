@@ -7,3 +7,8 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
   return join(base, 'runvoy');
 }
+
+/** The config file: `config.json` in the config directory. */
+export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'config.json');
+}

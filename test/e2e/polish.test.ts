@@ -107,6 +107,70 @@ describe('parse errors are shown whole', () => {
   });
 });
 
+describe('a broken config file', () => {
+  function brokenDir(content: string): string {
+    const dir = newConfigDir();
+    writeFileSync(join(dir, 'config.json'), content);
+    return dir;
+  }
+
+  it('config path still prints the path (and says the file is broken)', async () => {
+    const dir = brokenDir('{"cpu": ');
+    const result = await runCli(['config', 'path'], { configDir: dir, emulator: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toBe(join(dir, 'config.json'));
+    expect(result.stderr).toContain('not a valid runvoy config');
+  });
+
+  it('config validate reports it with its reason and how to fix it, exit 2', async () => {
+    const dir = brokenDir('{"cpu": ');
+    const result = await runCli(['config', 'validate'], { configDir: dir, emulator: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain(`${join(dir, 'config.json')} is not a valid runvoy config`);
+    expect(result.stderr).toContain(`mv ${join(dir, 'config.json')}`);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('doctor reports it as one failed check with its fix, and runs the other checks', async () => {
+    const dir = brokenDir('not json');
+    const result = await cli(['doctor'], { dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/✖ Config +The config file .* is not a valid runvoy config/);
+    expect(result.stdout).toMatch(/✔ Credentials +arn:aws:sts::/);
+    expect(result.stdout).toMatch(/✔ Stack +runvoy/);
+  });
+
+  it('an empty file is an empty config: every command works, and validate says it is valid', async () => {
+    const dir = brokenDir('');
+    expect((await runCli(['config', 'validate'], { configDir: dir, emulator: false })).exitCode).toBe(0);
+    expect((await runCli(['config', 'list'], { configDir: dir, emulator: false })).exitCode).toBe(0);
+    const set = await runCli(['config', 'set', 'cpu', '1024'], { configDir: dir, emulator: false });
+    expect(set.exitCode, set.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({ cpu: 1024 });
+  });
+});
+
+describe('doctor names what is wrong', () => {
+  it('an endpoint that cannot be reached fails the Endpoint check, as such', async () => {
+    const result = await runCli(['doctor'], { configDir: newConfigDir(), env: { AWS_ENDPOINT_URL: DEAD } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`✖ Endpoint +${DEAD} cannot be reached`));
+    expect(result.stdout).toContain('not checked: the endpoint');
+  });
+
+  it('a profile that does not exist fails the Profile check, as such', async () => {
+    const result = await runCli(['doctor', '--profile', 'nope'], {
+      configDir: newConfigDir(),
+      env: { AWS_ENDPOINT_URL: proxy.url },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(
+      /✖ Profile +The AWS profile "nope" \(from --profile\) is not in your AWS config/,
+    );
+    expect(result.stdout).toContain('aws configure --profile nope');
+  });
+});
+
 describe('unknown is never 0, times are ISO strings, money has no float noise', () => {
   it('cost csv and json leave an unknown amount empty and null where the table says n/a', async () => {
     await stopTasksAtOnce();
