@@ -8,6 +8,7 @@ import { parseSince, SINCE_SYNTAX } from '../core/duration.js';
 import { isTerminal } from '../core/status.js';
 import type { LogFormat, LogsQuery } from '../services/logs.js';
 import { recordSummary, retryNoticeLine } from '../ui/log-lines.js';
+import { checkOutputPath, openOutputFile } from '../ui/output-file.js';
 import { toJson } from '../ui/json-output.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Store } from '../aws/store.js';
@@ -91,6 +92,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     const { checkIdArgument } = await import('../services/execution-lookup.js');
     checkIdArgument(args.id);
     if (issues.length > 0) throw validationError(issues);
+    if (flags.output !== undefined) await checkOutputPath(flags.output);
     const format: LogFormat = this.jsonEnabled() ? 'json' : (flags.format as LogFormat);
     const query: LogsQuery = {
       follow: flags.follow,
@@ -127,10 +129,10 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     if (interactive)
       return this.followLive(record, stream, query, flags.timestamps, { clients, store, stack });
 
-    const out: Writable = flags.output
-      ? (await import('node:fs')).createWriteStream(flags.output)
-      : process.stdout;
     const detach = new AbortController();
+    // A write error (disk full) stops the reading and is reported once the loop ends.
+    const file = flags.output ? await openOutputFile(flags.output, () => detach.abort()) : undefined;
+    const out: Writable = file?.stream ?? process.stdout;
     const onSigint = () => {
       if (detach.signal.aborted) process.exit(ExitCode.Interrupted);
       detach.abort();
@@ -167,10 +169,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
           this.statusEvent(watch.current());
         }
       }
-      if (flags.output) {
-        out.end();
-        await once(out, 'finish');
-      }
+      await file?.close();
     } finally {
       process.off('SIGINT', onSigint);
       process.stdout.off('error', onPipeError);

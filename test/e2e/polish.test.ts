@@ -107,6 +107,53 @@ describe('parse errors are shown whole', () => {
   });
 });
 
+describe('logs -o', () => {
+  let id: string;
+  beforeAll(async () => {
+    await stopTasksAtOnce();
+    const run = await cli(['run', '--image', IMAGE, '--json', '--', 'echo', 'hi']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    id = lastJson<{ execution: { id: string } }>(run.stdout).execution.id;
+  });
+
+  it('an output path in a directory that does not exist: exit 2, what/why/fix, no stack trace, nothing sent', async () => {
+    const result = await cli(['logs', id, '-o', '/nonexistent/x']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'Error: --output /nonexistent/x cannot be written: the directory /nonexistent does not exist.',
+    );
+    expect(result.stderr).toContain('Fix: ');
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.requests).toEqual([]);
+  });
+
+  it('an output path that is a directory: exit 2', async () => {
+    const result = await cli(['logs', id, '--output', tmpdir()]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('is a directory');
+  });
+
+  it('writes the file with mode 0600, even over a file that was 0644', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'runvoy-out-')), 'out.txt');
+    writeFileSync(file, 'old\n');
+    chmodSync(file, 0o644);
+    const result = await cli(['logs', id, '-o', file]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).not.toContain('old');
+  });
+});
+
+describe('audit periods', () => {
+  it('--since 1d --until 2d is refused like in cost and logs, before any AWS request', async () => {
+    const result = await cli(['audit', '--since', '1d', '--until', '2d']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--until');
+    expect(result.stderr).toContain('a time after --since');
+    expect(result.requests).toEqual([]);
+  });
+});
+
 describe('a broken config file', () => {
   function brokenDir(content: string): string {
     const dir = newConfigDir();
