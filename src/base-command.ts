@@ -2,6 +2,7 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { ConfigStore } from './config/store.js';
 import { ExitCode, RunvoyError } from './core/errors.js';
 import { resolveSettings, type ResolvedSetting } from './core/settings.js';
+import { hintCommand, withHintFlags, type HintFlags } from './core/hint.js';
 import type { ConfigKey, ConfigRecord } from './core/config-schema.js';
 import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
@@ -126,7 +127,28 @@ export abstract class RunvoyCommand<T> extends Command {
 
   /** Writes progress and diagnostics to stderr, which never carries data. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`);
+    if (!this.jsonEnabled()) process.stderr.write(`${this.withHints(message)}\n`);
+  }
+
+  /** The --stack, --region and --profile given on the command line, for hints to repeat. */
+  protected hintFlags(): HintFlags {
+    const { stack, region, profile } = this.globalFlags ?? {};
+    return { stack, region, profile };
+  }
+
+  /** `runvoy ARGS` with the user's global flags, to tell the user what to run next. */
+  protected hint(...args: string[]): string {
+    return hintCommand(args, this.hintFlags());
+  }
+
+  /** Every `runvoy ...` command in a message, with the user's global flags (see core/hint.ts). */
+  protected withHints(text: string): string {
+    const commands = new Set(
+      [...this.config.commandIDs, ...this.config.commands.flatMap((c) => c.aliases)].map(
+        (id) => id.split(':')[0] ?? id,
+      ),
+    );
+    return withHintFlags(text, this.hintFlags(), commands);
   }
 
   public override logJson(json: unknown): void {
@@ -135,7 +157,7 @@ export abstract class RunvoyCommand<T> extends Command {
 
   public override async catch(error: unknown): Promise<never> {
     if (error instanceof Errors.ExitError) throw error;
-    const runvoyError = await this.toRunvoyError(error);
+    const runvoyError = this.withErrorHints(await this.toRunvoyError(error));
     if (this.jsonEnabled()) this.logJson(errorDocument(runvoyError));
     else process.stderr.write(`${formatError(runvoyError, this.paintErr)}\n`);
     if (this.globalFlags?.debug && runvoyError.cause instanceof Error && runvoyError.cause.stack) {
@@ -143,6 +165,12 @@ export abstract class RunvoyCommand<T> extends Command {
     }
     this.clients?.destroy();
     this.exit(runvoyError.exitCode);
+  }
+
+  private withErrorHints(error: RunvoyError): RunvoyError {
+    const [what, why, fix] = [error.what, error.why, error.fix].map((t) => t && this.withHints(t));
+    if (what === error.what && why === error.why && fix === error.fix) return error;
+    return new RunvoyError({ ...error, what: what ?? error.what, why, fix, cause: error.cause });
   }
 
   private async toRunvoyError(error: unknown): Promise<RunvoyError> {

@@ -54,7 +54,7 @@ export default class Doctor extends RunvoyCommand<DoctorReport> {
       const mark = check.ok ? this.paint('green', '✔') : this.paint('red', '✖');
       this.log(`${mark} ${check.label.padEnd(width)}  ${check.detail}`);
       if (!check.ok && check.fix)
-        this.log(`  ${' '.repeat(width)}  ${this.paint('yellow', 'fix:')} ${check.fix}`);
+        this.log(`  ${' '.repeat(width)}  ${this.paint('yellow', 'fix:')} ${this.withHints(check.fix)}`);
     }
   }
 }

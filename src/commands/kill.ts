@@ -33,7 +33,7 @@ export default class Kill extends RunvoyCommand<KillResult> {
     this.log(
       result.confirmed
         ? `${verb} ${r.id}: ${r.status}, killed by ${r.killedBy ?? '?'}.`
-        : `${verb} ${r.id}: ECS is stopping the task; \`runvoy status ${r.id}\` shows STOPPED once it has.`,
+        : `${verb} ${r.id}: ECS is stopping the task; \`${this.hint('status', r.id)}\` shows STOPPED once it has.`,
     );
   }
 }

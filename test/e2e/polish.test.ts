@@ -286,3 +286,39 @@ describe('unknown is never 0, times are ISO strings, money has no float noise', 
     expect(result.stdout).toMatch(/^[0-9a-z]{12}\s+\S+\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s/m);
   });
 });
+
+describe('hints keep the --stack, --region and --profile the user gave', () => {
+  it('a missing stack: the init hint has --stack and --region', async () => {
+    const result = await cli(['list', '--stack', 'other-stack', '--region', 'us-east-1']);
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain('`runvoy init --stack other-stack --region us-east-1`');
+  });
+
+  it('a detached run: the follow, status and stop lines have --region', async () => {
+    await keepTasksRunning();
+    const result = await cli([
+      'run',
+      '--image',
+      IMAGE,
+      '--detach',
+      '--region',
+      'us-east-1',
+      '--',
+      'sleep',
+      '9',
+    ]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const id = result.stdout.trim();
+    expect(result.stderr).toContain(`runvoy logs ${id} --follow --region us-east-1`);
+    expect(result.stderr).toContain(`runvoy kill ${id} --region us-east-1`);
+    const kill = await cli(['kill', id, '--region', 'us-east-1']);
+    expect(kill.exitCode, kill.stderr).toBe(0);
+  });
+
+  it('without global flags, hints are as they were', async () => {
+    const dir = newConfigDir();
+    mkdirSync(dir, { recursive: true });
+    const result = await cli(['list', '--stack', 'other-stack'], { dir });
+    expect(result.stderr).toContain('`runvoy init --stack other-stack`');
+  });
+});
