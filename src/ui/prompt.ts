@@ -1,7 +1,9 @@
 import { createInterface } from 'node:readline/promises';
+import { outputMode } from './output-mode.js';
 
+/** A terminal to ask in, and not CI (see output-mode.ts). */
 export function canPrompt(): boolean {
-  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  return outputMode().prompts;
 }
 
 async function ask(question: string): Promise<string> {

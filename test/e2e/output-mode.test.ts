@@ -91,6 +91,14 @@ describe('colour and the terminal UI follow one decision', () => {
     expect(text).not.toContain('╭');
   });
 
+  it('CI: no question is asked in a terminal either: destroy wants --yes (exit 2, nothing deleted)', async () => {
+    const name = startInTerminal(['destroy'], { configDir, env: { CI: 'true' } });
+    await waitForScreen(name, /EXIT=\d+/);
+    expect(screen(name)).toContain('EXIT=2');
+    expect(screen(name)).toContain('Pass --yes');
+    expect(screen(name)).not.toContain('Type "runvoy" to confirm');
+  });
+
   it('CI: tables are plain columns in a terminal; without CI they are boxed', async () => {
     const ci = startInTerminal(['list'], { configDir, env: { CI: '1' } });
     await waitForScreen(ci, /EXIT=0/);
