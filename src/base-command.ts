@@ -1,15 +1,19 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { ConfigStore } from './config/store.js';
-import { ExitCode, RunvoyError, UsageError } from './core/errors.js';
+import { ExitCode, RunvoyError } from './core/errors.js';
 import { resolveSettings, type ResolvedSetting } from './core/settings.js';
-import type { ConfigKey } from './core/config-schema.js';
+import { hintCommand, withHintFlags, type HintFlags } from './core/hint.js';
+import type { ConfigKey, ConfigRecord } from './core/config-schema.js';
 import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
 import type { AwsWait } from './aws/watchdog.js';
 import { awsTimeoutMs } from './core/config-schema.js';
 import { waitingLine } from './ui/aws-wait.js';
 import { errorDocument, formatError } from './ui/error-view.js';
-import { colorEnabled, stylist } from './ui/style.js';
+import { parseErrorToUsage } from './ui/parse-error.js';
+import { toJson } from './ui/json-output.js';
+import { outputMode, type OutputMode } from './ui/output-mode.js';
+import { stylist } from './ui/style.js';
 
 export type Settings = Record<ConfigKey, ResolvedSetting>;
 
@@ -39,8 +43,10 @@ export abstract class RunvoyCommand<T> extends Command {
 
   protected exitStatus: number = ExitCode.Ok;
   protected globalFlags!: Interfaces.InferredFlags<typeof RunvoyCommand.baseFlags>;
-  protected readonly paint = stylist(colorEnabled(process.stdout));
-  protected readonly paintErr = stylist(colorEnabled(process.stderr));
+  /** Colour, Ink or plain lines, boxed tables: decided once, in ui/output-mode.ts. */
+  protected readonly output: OutputMode = outputMode({ json: this.jsonEnabled() });
+  protected readonly paint = stylist(this.output.colour.stdout);
+  protected readonly paintErr = stylist(this.output.colour.stderr);
   private configStore: ConfigStore | undefined;
   private resolved: Settings | undefined;
   private clients: AwsClients | undefined;
@@ -83,9 +89,14 @@ export abstract class RunvoyCommand<T> extends Command {
         ...this.settingFlags(),
       },
       env: process.env,
-      file: this.configFile.values(),
+      file: this.configValues(),
     });
     return this.resolved;
+  }
+
+  /** The config file's values for `settings()`; a broken file throws its what/why/fix (exit 2). */
+  protected configValues(): ConfigRecord {
+    return this.configFile.values();
   }
 
   /** Command flags that override config keys (e.g. `run --cpu`). */
@@ -129,16 +140,37 @@ export abstract class RunvoyCommand<T> extends Command {
 
   /** Writes progress and diagnostics to stderr, which never carries data. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`);
+    if (!this.jsonEnabled()) process.stderr.write(`${this.withHints(message)}\n`);
+  }
+
+  /** The --stack, --region and --profile given on the command line, for hints to repeat. */
+  protected hintFlags(): HintFlags {
+    const { stack, region, profile } = this.globalFlags ?? {};
+    return { stack, region, profile };
+  }
+
+  /** `runvoy ARGS` with the user's global flags, to tell the user what to run next. */
+  protected hint(...args: string[]): string {
+    return hintCommand(args, this.hintFlags());
+  }
+
+  /** Every `runvoy ...` command in a message, with the user's global flags (see core/hint.ts). */
+  protected withHints(text: string): string {
+    const commands = new Set(
+      [...this.config.commandIDs, ...this.config.commands.flatMap((c) => c.aliases)].map(
+        (id) => id.split(':')[0] ?? id,
+      ),
+    );
+    return withHintFlags(text, this.hintFlags(), commands);
   }
 
   public override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    process.stdout.write(`${toJson(json, 2)}\n`);
   }
 
   public override async catch(error: unknown): Promise<never> {
     if (error instanceof Errors.ExitError) throw error;
-    const runvoyError = await this.toRunvoyError(error);
+    const runvoyError = this.withErrorHints(await this.toRunvoyError(error));
     if (this.jsonEnabled()) this.logJson(errorDocument(runvoyError));
     else process.stderr.write(`${formatError(runvoyError, this.paintErr)}\n`);
     if (this.globalFlags?.debug && runvoyError.cause instanceof Error && runvoyError.cause.stack) {
@@ -148,17 +180,16 @@ export abstract class RunvoyCommand<T> extends Command {
     this.exit(runvoyError.exitCode);
   }
 
+  private withErrorHints(error: RunvoyError): RunvoyError {
+    const [what, why, fix] = [error.what, error.why, error.fix].map((t) => t && this.withHints(t));
+    if (what === error.what && why === error.why && fix === error.fix) return error;
+    return new RunvoyError({ ...error, what: what ?? error.what, why, fix, cause: error.cause });
+  }
+
   private async toRunvoyError(error: unknown): Promise<RunvoyError> {
     if (error instanceof RunvoyError) return error;
     if (error instanceof Errors.CLIError && (error.oclif?.exit === 2 || isParseError(error))) {
-      return new UsageError({
-        what: firstLine(error.message),
-        fix: `See \`${this.config.bin} ${this.id ?? ''} --help\`. Nothing was sent to AWS.`.replace(
-          '  ',
-          ' ',
-        ),
-        code: 'USAGE',
-      });
+      return parseErrorToUsage(error, [this.config.bin, ...(this.id ?? '').split(':')].join(' ').trim());
     }
     if (looksLikeAwsError(error)) {
       const { toRunvoyError } = await import('./aws/errors.js');
@@ -182,10 +213,6 @@ export abstract class RunvoyCommand<T> extends Command {
 
 function isParseError(error: Error): boolean {
   return 'parse' in error || /flag|argument/i.test(error.constructor.name);
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '') ?? text;
 }
 
 function looksLikeAwsError(error: unknown): boolean {

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { RunvoyCommand } from '../base-command.js';
 import { parseSince, validateSince } from '../core/duration.js';
 import { validationError, type ValidationIssue } from '../core/errors.js';
+import { isoSeconds } from '../core/time.js';
 import { auditCsv, type AuditResult } from '../services/audit.js';
 import { auditTable } from '../ui/tables.js';
 
@@ -22,7 +23,6 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     }),
     until: Flags.string({ description: 'End of the period (default: now).' }),
     format: Flags.string({
-      char: 'f',
       description: 'table, json or csv (--json is json).',
       default: 'table',
     }),
@@ -38,6 +38,15 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     if (sinceIssue) issues.push(sinceIssue);
     const untilIssue = flags.until === undefined ? undefined : validateSince(flags.until, now, '--until');
     if (untilIssue) issues.push(untilIssue);
+    const since = sinceIssue ? undefined : parseSince(flags.since, now);
+    const until = flags.until === undefined || untilIssue ? undefined : parseSince(flags.until, now);
+    if (since && until && until.getTime() <= since.getTime()) {
+      issues.push({
+        field: '--until',
+        value: flags.until ?? '',
+        allowed: `a time after --since (${since.toISOString()}); it is ${until.toISOString()}`,
+      });
+    }
     if (!(FORMATS as readonly string[]).includes(flags.format)) {
       issues.push({ field: '--format', value: flags.format, allowed: FORMATS.join(', ') });
     }
@@ -48,10 +57,7 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
       this.note(m),
     );
-    return auditTrail(ctx, {
-      since: parseSince(flags.since, now) as Date,
-      until: flags.until === undefined ? undefined : parseSince(flags.until, now),
-    });
+    return auditTrail(ctx, { since: since as Date, until });
   }
 
   protected render(result: AuditResult): void {
@@ -61,9 +67,9 @@ export default class Audit extends RunvoyCommand<AuditResult> {
       return;
     }
     if (result.events.length === 0) {
-      this.note(`No audit events since ${result.since}.`);
+      this.note(`No audit events since ${isoSeconds(result.since)}.`);
       return;
     }
-    this.log(auditTable(result.events, { boxed: Boolean(process.stdout.isTTY) }));
+    this.log(auditTable(result.events, { boxed: this.output.boxedTables }));
   }
 }

@@ -6,6 +6,7 @@ import { planInitNetwork } from '../core/init-options.js';
 import type { DeployResult } from '../services/init.js';
 import { canPrompt, confirm, PromptInterrupted } from '../ui/prompt.js';
 import { formatOutputs } from '../ui/stack-lines.js';
+import { prepareInk } from '../ui/output-mode.js';
 
 export default class Init extends RunvoyCommand<DeployResult> {
   static override summary =
@@ -125,7 +126,8 @@ Re-running with nothing to change says so and exits 0.`;
   private async progressReporter(title: string) {
     const { formatEventLine } = await import('../ui/stack-lines.js');
     const line = (e: Parameters<typeof formatEventLine>[0]) => this.note(formatEventLine(e));
-    if (!this.jsonEnabled() && process.stderr.isTTY) {
+    if (!this.jsonEnabled() && this.output.liveProgress) {
+      await prepareInk(this.output.colour.stderr);
       const { InkStackProgress } = await import('../ui/stack-view.js');
       let view: InstanceType<typeof InkStackProgress> | undefined;
       let stopped = false;

@@ -39,7 +39,7 @@ Exits 0 when the task is stopped or stopping, when the run had already finished,
     this.log(
       result.confirmed
         ? `${verb} ${r.id}: ${r.status}, killed by ${r.killedBy ?? '?'}.`
-        : `${verb} ${r.id}: ECS is stopping the task; \`runvoy status ${r.id}\` shows STOPPED once it has.`,
+        : `${verb} ${r.id}: ECS is stopping the task; \`${this.hint('status', r.id)}\` shows STOPPED once it has.`,
     );
   }
 }

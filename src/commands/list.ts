@@ -93,9 +93,10 @@ export default class List extends RunvoyCommand<ListResult> {
       this.note('No executions match.');
       return;
     }
-    this.log(executionsTable(result.executions, { boxed: Boolean(process.stdout.isTTY) }));
+    this.log(executionsTable(result.executions, { boxed: this.output.boxedTables }));
     if (result.refreshed.length)
       this.note(`Finalised ${result.refreshed.length} run(s) whose task had stopped.`);
-    if (result.cursor) this.note(`More: runvoy list --cursor ${result.cursor} (with the same filters)`);
+    if (result.cursor)
+      this.note(`More: ${this.hint('list', '--cursor', result.cursor)} (with the same filters)`);
   }
 }

@@ -10,6 +10,8 @@ import { parseSince, SINCE_SYNTAX } from '../core/duration.js';
 import { isTerminal } from '../core/status.js';
 import type { LogFormat, LogsQuery } from '../services/logs.js';
 import { recordSummary, retryNoticeLine } from '../ui/log-lines.js';
+import { checkOutputPath, openOutputFile } from '../ui/output-file.js';
+import { toJson } from '../ui/json-output.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Store } from '../aws/store.js';
 import type { StackContext } from '../services/stack-context.js';
@@ -92,6 +94,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     const { checkIdArgument } = await import('../services/execution-lookup.js');
     checkIdArgument(args.id);
     if (issues.length > 0) throw validationError(issues);
+    if (flags.output !== undefined) await checkOutputPath(flags.output);
     const format: LogFormat = this.jsonEnabled() ? 'json' : (flags.format as LogFormat);
     const query: LogsQuery = {
       follow: flags.follow,
@@ -124,18 +127,14 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     }
 
     const interactive =
-      flags.follow &&
-      !flags.output &&
-      format === 'text' &&
-      !this.jsonEnabled() &&
-      Boolean(process.stdout.isTTY && process.stdin.isTTY);
+      flags.follow && !flags.output && format === 'text' && !this.jsonEnabled() && this.output.liveView;
     if (interactive)
       return this.followLive(record, stream, query, flags.timestamps, { clients, store, stack });
 
-    const out: Writable = flags.output
-      ? (await import('node:fs')).createWriteStream(flags.output)
-      : process.stdout;
     const detach = new AbortController();
+    // A write error (disk full) stops the reading and is reported once the loop ends.
+    const file = flags.output ? await openOutputFile(flags.output, () => detach.abort()) : undefined;
+    const out: Writable = file?.stream ?? process.stdout;
     const onSigint = () => {
       if (detach.signal.aborted) process.exit(ExitCode.Interrupted);
       detach.abort();
@@ -172,10 +171,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
           this.statusEvent(watch.current());
         }
       }
-      if (flags.output) {
-        out.end();
-        await once(out, 'finish');
-      }
+      await file?.close();
     } catch (error) {
       if (!watch) throw error;
       throw logs.followFailure(error, watch.current(), stack.stackName, watch.lastSeenAt());
@@ -231,6 +227,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     const detach = new AbortController();
     let killed = false;
     const view = startLiveView({
+      colour: this.output.colour.stdout,
       record,
       onDetach: () => detach.abort(),
       onKill: () => {
@@ -284,7 +281,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
   }
 
   public override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify({ type: 'result', ...(json as object) })}\n`);
+    process.stdout.write(`${toJson({ type: 'result', ...(json as object) })}\n`);
   }
 
   protected render(result: LogsResult): void {

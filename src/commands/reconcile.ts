@@ -50,7 +50,7 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
 
   protected render(report: ReconcileReport): void {
     const c = report.counts;
-    if (report.actions.length) this.log(reconcileTable(report, { boxed: Boolean(process.stdout.isTTY) }));
+    if (report.actions.length) this.log(reconcileTable(report, { boxed: this.output.boxedTables }));
     const would = report.dryRun ? 'Dry run, nothing changed. Would have: ' : '';
     this.log(
       `${would}${c.finalised} finalised, ${c.lost} marked LOST, ${c.adopted} adopted, ${c.progressed} moved forward, ` +

@@ -14,6 +14,7 @@ import type { Finalised } from '../services/finalise.js';
 import type { LogLine } from '../aws/logs.js';
 import type { killExecutionTask as killExecutionTaskType } from '../services/run.js';
 import { jsonLogLines, retryNoticeLine, textLogLines, writeOut } from '../ui/log-lines.js';
+import { toJson } from '../ui/json-output.js';
 
 type RunFlags = Interfaces.InferredFlags<typeof Run.flags>;
 
@@ -164,7 +165,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     };
     process.on('SIGINT', onSigint);
     const live =
-      !this.jsonEnabled() && Boolean(process.stdout.isTTY && process.stdin.isTTY)
+      !this.jsonEnabled() && this.output.liveView
         ? await this.startView(record, detachController, { clients, store, stack })
         : undefined;
     this.liveNotice = live ? (text) => live.notice(text) : undefined;
@@ -222,6 +223,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       import('../services/run.js'),
     ]);
     const view = startLiveView({
+      colour: this.output.colour.stdout,
       record,
       onDetach: () => detachController.abort(),
       onKill: () => {
@@ -315,7 +317,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   }
 
   public override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify({ type: 'result', ...(json as object) })}\n`);
+    process.stdout.write(`${toJson({ type: 'result', ...(json as object) })}\n`);
   }
 
   protected render(result: RunResult): void {

@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { RunvoyCommand } from '../base-command.js';
 import { formatDuration } from '../core/duration.js';
 import { displayCommand } from '../core/shell-quote.js';
+import { isoSeconds } from '../core/time.js';
 import { checkIdArgument } from '../services/execution-lookup.js';
 import type { StatusResult } from '../services/status.js';
 import { cost, elapsed } from '../ui/tables.js';
@@ -53,10 +54,10 @@ export default class Status extends RunvoyCommand<StatusResult> {
       ],
       ['env names', r.envNames?.length ? r.envNames.join(', ') : undefined],
       ['secret names', r.secretNames?.length ? r.secretNames.join(', ') : undefined],
-      ['created', r.createdAt],
-      ['pull started', r.pullStartedAt],
-      ['started', r.startedAt],
-      ['stopped', r.stoppedAt],
+      ['created', isoSeconds(r.createdAt)],
+      ['pull started', r.pullStartedAt && isoSeconds(r.pullStartedAt)],
+      ['started', r.startedAt && isoSeconds(r.startedAt)],
+      ['stopped', r.stoppedAt && isoSeconds(r.stoppedAt)],
       ['duration', elapsed(r, Date.now())],
       ['exit code', r.exitCode === undefined ? undefined : String(r.exitCode ?? 'none')],
       ['stop code', r.stopCode],
@@ -64,10 +65,12 @@ export default class Status extends RunvoyCommand<StatusResult> {
       ['container reason', r.containerReason],
       [
         'timeout',
-        r.timeoutMs === undefined ? undefined : `${formatDuration(r.timeoutMs)} (at ${r.timeoutAt ?? '?'})`,
+        r.timeoutMs === undefined
+          ? undefined
+          : `${formatDuration(r.timeoutMs)} (at ${r.timeoutAt ? isoSeconds(r.timeoutAt) : '?'})`,
       ],
       ['detached', r.detached ? 'yes' : undefined],
-      ['killed by', r.killedBy ? `${r.killedBy} at ${r.killedAt ?? '?'}` : undefined],
+      ['killed by', r.killedBy ? `${r.killedBy} at ${r.killedAt ? isoSeconds(r.killedAt) : '?'}` : undefined],
       [
         'cost',
         r.cost === undefined

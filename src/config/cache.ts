@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configDir } from './paths.js';
+import { cacheDir, configDir } from './paths.js';
 
 interface Entry<T> {
   value: T;
@@ -9,7 +9,8 @@ interface Entry<T> {
 }
 
 /**
- * A cache next to the config file (cache.json, mode 0600). It never holds credentials: identities are
+ * The cache (cache.json, mode 0600) in the cache directory (see `cacheDir`), apart from the config. It
+ * never holds credentials: identities are
  * keyed by a hash of the access key ID, which is how a warm run knows who it is without calling STS.
  * It is plain JSON written atomically (temp file, then rename): `conf` would cost every run ~45 ms to
  * load, and its exit hook re-sends SIGINT, which would turn one Ctrl-C into two.
@@ -17,10 +18,14 @@ interface Entry<T> {
 export class Cache {
   private readonly dir: string;
   private readonly path: string;
+  /** Where versions before 0.2 kept the cache: next to the config file. */
+  private readonly legacyPath: string | undefined;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
-    this.dir = configDir(env);
+    this.dir = cacheDir(env);
     this.path = join(this.dir, 'cache.json');
+    const legacy = join(configDir(env), 'cache.json');
+    this.legacyPath = legacy === this.path ? undefined : legacy;
   }
 
   get<T>(key: string, maxAgeMs: number, now = Date.now()): T | undefined {
@@ -42,12 +47,21 @@ export class Cache {
 
   /** A missing or unreadable cache is an empty one: it only ever saves round trips. */
   private read(): Record<string, unknown> {
+    const doc = readJson(this.path);
+    if (doc !== undefined || !this.legacyPath || !existsSync(this.legacyPath)) return doc ?? {};
+    return this.migrate(this.legacyPath);
+  }
+
+  /** Moves a cache left next to the config by an older version; one that cannot be moved is ignored. */
+  private migrate(legacyPath: string): Record<string, unknown> {
+    const doc = readJson(legacyPath) ?? {};
     try {
-      const doc: unknown = JSON.parse(readFileSync(this.path, 'utf8'));
-      return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+      this.write(doc);
+      rmSync(legacyPath, { force: true });
     } catch {
-      return {};
+      // The old file stays where it is, unused: the cache starts empty.
     }
+    return doc;
   }
 
   private write(doc: Record<string, unknown>): void {
@@ -55,6 +69,15 @@ export class Cache {
     const temp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
     renameSync(temp, this.path);
+  }
+}
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  try {
+    const doc: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,8 +1,7 @@
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { RunvoyError, ExitCode } from '../core/errors.js';
 import { isConfigKey, type ConfigKey, type ConfigRecord, type ConfigValue } from '../core/config-schema.js';
-import { configDir } from './paths.js';
+import { configDir, configFilePath } from './paths.js';
 
 const FILE_MODE = 0o600;
 
@@ -20,7 +19,7 @@ export class ConfigStore {
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
     this.dir = configDir(env);
-    this.path = join(this.dir, 'config.json');
+    this.path = configFilePath(env);
     this.doc = this.read();
   }
 
@@ -54,6 +53,8 @@ export class ConfigStore {
   }
 
   private async conf() {
+    // conf cannot read an empty file; it holds nothing, so it goes.
+    if (existsSync(this.path) && readFileSync(this.path, 'utf8').trim() === '') rmSync(this.path);
     const { default: Conf } = await import('conf');
     return new Conf<Record<string, unknown>>({
       projectName: 'runvoy',
@@ -71,26 +72,44 @@ export class ConfigStore {
   }
 
   private read(): Record<string, unknown> {
-    if (!existsSync(this.path)) return {};
-    let why: string | undefined;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(this.path, 'utf8'));
-      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-        why = 'It must hold one JSON object of keys and values.';
-      }
-    } catch (error) {
-      why = (error as Error).message;
+    const file = readConfigFile(this.path);
+    if ('problem' in file) throw file.problem;
+    return file.doc;
+  }
+}
+
+export type ConfigFileContent = { doc: Record<string, unknown>; empty: boolean } | { problem: RunvoyError };
+
+/**
+ * The config file as it is on disk, without throwing: a missing or empty file is an empty config (there
+ * is nothing in it to lose), and a file that is not one JSON object is a `problem` saying how to fix it.
+ * `config path`, `config validate` and `doctor` use this to keep working with a broken file.
+ */
+export function readConfigFile(path: string): ConfigFileContent {
+  if (!existsSync(path)) return { doc: {}, empty: true };
+  let why: string | undefined;
+  let doc: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    if (text.trim() === '') return { doc: {}, empty: true };
+    doc = JSON.parse(text);
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+      why = 'It must hold one JSON object of keys and values.';
     }
-    if (why !== undefined) {
-      throw new RunvoyError({
-        what: `The config file ${this.path} is not a valid runvoy config.`,
+  } catch (error) {
+    why = (error as Error).message;
+  }
+  if (why !== undefined) {
+    return {
+      problem: new RunvoyError({
+        what: `The config file ${path} is not a valid runvoy config.`,
         why,
-        fix: 'Fix the file by hand, or move it away and set values again with `runvoy config set`.',
+        fix: `Fix the file by hand (\`runvoy config validate\` checks it), or move it away (\`mv ${path} ${path}.bak\`) and set values again with \`runvoy config set\`.`,
         exitCode: ExitCode.Usage,
         code: 'CONFIG_UNREADABLE',
-      });
-    }
-    return doc as Record<string, unknown>;
+        data: { path },
+      }),
+    };
   }
+  return { doc: doc as Record<string, unknown>, empty: Object.keys(doc as object).length === 0 };
 }

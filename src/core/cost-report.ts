@@ -122,9 +122,32 @@ function csvField(text: string): string {
 
 export const TOTAL_KEY = '(total)';
 
+/** Whether every execution of a group has an unknown cost: its amount is unknown, never 0. */
+export function amountUnknown(group: Omit<CostGroup, 'key'>): boolean {
+  return group.executions > 0 && group.unavailable === group.executions;
+}
+
+/** A group as `--json` shows it: `amount` is null when every cost in it is unknown. */
+export type CostGroupDocument = Omit<CostGroup, 'amount'> & { amount: number | null };
+
+export interface CostReportDocument extends Omit<CostReport, 'groups' | 'total'> {
+  groups: CostGroupDocument[];
+  total: Omit<CostGroupDocument, 'key'>;
+}
+
+/** The `--json` form of a report: unknown is null, as the table's n/a and the CSV's empty cell. */
+export function reportToDocument(report: CostReport): CostReportDocument {
+  const doc = <G extends Omit<CostGroup, 'key'>>(g: G) => ({
+    ...g,
+    amount: amountUnknown(g) ? null : g.amount,
+  });
+  return { ...report, groups: report.groups.map(doc), total: doc(report.total) };
+}
+
 /**
- * CSV (RFC 4180): a header, one row per group, then a `(total)` row. Amounts are USD with six decimals;
- * `unavailable` counts executions whose cost is unknown and is not in `cost_usd`.
+ * CSV (RFC 4180): a header, one row per group, then a `(total)` row. Amounts are USD with six decimals,
+ * and empty when every cost of the group is unknown; `unavailable` counts executions whose cost is
+ * unknown and is not in `cost_usd`.
  */
 export function reportToCsv(report: CostReport): string {
   const rows = [[report.by, 'executions', 'cost_usd', 'exact', 'estimated', 'unavailable']];
@@ -132,7 +155,7 @@ export function reportToCsv(report: CostReport): string {
     rows.push([
       g.key,
       String(g.executions),
-      formatAmount(g.amount),
+      amountUnknown(g) ? '' : formatAmount(g.amount),
       String(g.exact),
       String(g.estimated),
       String(g.unavailable),
@@ -151,7 +174,7 @@ export function reportToRows(report: CostReport): string[][] {
     key,
     String(g.executions),
     // A group whose every cost is unknown shows n/a, not $0.
-    g.executions > 0 && g.unavailable === g.executions ? 'n/a' : money(g.amount),
+    amountUnknown(g) ? 'n/a' : money(g.amount),
     g.estimated > 0 ? String(g.estimated) : '',
     g.unavailable > 0 ? String(g.unavailable) : '',
   ];

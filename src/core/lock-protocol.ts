@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import { quoteArgv } from './shell-quote.js';
+import { isoSeconds } from './time.js';
 
 export { quoteArgv } from './shell-quote.js';
 
@@ -137,12 +138,12 @@ export function formatLockConflict(lock: LockItem, now: number, options: LockCon
 function describeSince(acquiredAt: string, now: number): string {
   const time = Date.parse(acquiredAt);
   if (Number.isNaN(time)) return acquiredAt;
-  return `${new Date(time).toISOString()} (${formatDuration(now - time)} ago)`;
+  return `${isoSeconds(time)} (${formatDuration(now - time)} ago)`;
 }
 
 function describeLease(leaseExpiresAt: number, now: number): string {
   const date = new Date(leaseExpiresAt);
   if (Number.isNaN(date.getTime())) return String(leaseExpiresAt);
-  const iso = date.toISOString();
+  const iso = isoSeconds(date);
   return leaseExpiresAt <= now ? `${iso} (expired)` : `${iso} (in ${formatDuration(leaseExpiresAt - now)})`;
 }

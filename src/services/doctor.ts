@@ -25,6 +25,12 @@ export interface DoctorInputs {
   clients: AwsClients;
   configDocument: Record<string, unknown>;
   configPath: string;
+  /** The config file cannot be read as a config at all (not JSON): its what/why/fix. */
+  configProblem?: RunvoyError;
+  /** The AWS profile asked for (--profile, RUNVOY_PROFILE, AWS_PROFILE or the config file). */
+  profile?: { name: string; from: string };
+  /** Whether a profile is in the shared AWS config or credentials file. */
+  profileExists?: (name: string) => Promise<boolean>;
   toRunvoyError: (error: unknown) => RunvoyError;
   /** Extra checks that need identity and region (the stack checks). */
   more?: (context: { identity: CallerIdentity; region: string }) => Promise<Check[]>;
@@ -32,9 +38,20 @@ export interface DoctorInputs {
 
 /** Runs every check, never stopping at the first failure, so that one run shows everything to fix. */
 export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
-  const checks: Check[] = [checkConfig(inputs.configDocument, inputs.configPath)];
+  const checks: Check[] = [
+    inputs.configProblem
+      ? failed('config', 'Config', inputs.configProblem)
+      : checkConfig(inputs.configDocument, inputs.configPath),
+  ];
+  let profileMissing = false;
+  if (inputs.profile && inputs.profileExists) {
+    const exists = await inputs.profileExists(inputs.profile.name).catch(() => undefined);
+    profileMissing = exists === false;
+    checks.push(profileCheck(inputs.profile, exists));
+  }
   const endpoint = endpointFromEnv('STS') ?? 'AWS (default endpoints)';
-  checks.push({ id: 'endpoint', label: 'Endpoint', ok: true, detail: endpoint });
+  const endpointCheck: Check = { id: 'endpoint', label: 'Endpoint', ok: true, detail: endpoint };
+  checks.push(endpointCheck);
 
   let region: string | undefined;
   try {
@@ -51,7 +68,30 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
       checks.push({ id: 'credentials', label: 'Credentials', ok: true, detail: identity.arn });
       checks.push({ id: 'account', label: 'Account', ok: true, detail: identity.account });
     } catch (error) {
-      checks.push(failed('credentials', 'Credentials', inputs.toRunvoyError(error)));
+      const problem = inputs.toRunvoyError(error);
+      if (problem.code === 'NETWORK') {
+        // The endpoint is what failed; who the caller is could not be asked.
+        Object.assign(endpointCheck, {
+          ok: false,
+          detail: `${endpoint} cannot be reached: ${problem.why ?? problem.what}`,
+          fix: problem.fix,
+        });
+        checks.push({
+          id: 'credentials',
+          label: 'Credentials',
+          ok: false,
+          detail: `not checked: the endpoint ${endpoint} cannot be reached`,
+        });
+      } else if (profileMissing && problem.code === 'NO_CREDENTIALS') {
+        checks.push({
+          id: 'credentials',
+          label: 'Credentials',
+          ok: false,
+          detail: `none: the profile "${inputs.profile?.name ?? ''}" does not exist (see above)`,
+        });
+      } else {
+        checks.push(failed('credentials', 'Credentials', problem));
+      }
     }
   }
   if (identity && region && inputs.more) {
@@ -81,6 +121,26 @@ function checkConfig(doc: Record<string, unknown>, path: string): Check {
     ok: false,
     detail: issues.map(describeIssue).join('; '),
     fix: 'Run `runvoy config validate`, then `runvoy config set KEY VALUE` or `runvoy config unset KEY`.',
+  };
+}
+
+function profileCheck(profile: { name: string; from: string }, exists: boolean | undefined): Check {
+  const label = 'Profile';
+  if (exists === undefined) {
+    return {
+      id: 'profile',
+      label,
+      ok: true,
+      detail: `${profile.name} (from ${profile.from}; files not readable)`,
+    };
+  }
+  if (exists) return { id: 'profile', label, ok: true, detail: `${profile.name} (from ${profile.from})` };
+  return {
+    id: 'profile',
+    label,
+    ok: false,
+    detail: `The AWS profile "${profile.name}" (from ${profile.from}) is not in your AWS config or credentials file (${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'}, ${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'}).`,
+    fix: `Create it with \`aws configure --profile ${profile.name}\` (or \`aws configure sso --profile ${profile.name}\`), or use one that \`aws configure list-profiles\` shows.`,
   };
 }
 

@@ -1,3 +1,4 @@
+import chalk from 'chalk';
 import { Box, Static, Text, render, useInput, type Instance } from 'ink';
 import { useEffect, useSyncExternalStore } from 'react';
 import type { LogLine } from '../aws/logs.js';
@@ -8,15 +9,19 @@ import { displayCommand } from '../core/shell-quote.js';
 import { isTerminal } from '../core/status.js';
 import type { TailNotice } from '../services/tail.js';
 import { retryDelay } from './log-lines.js';
+import { applyInkColour } from './output-mode.js';
 
 /* eslint-disable no-control-regex -- these expressions are about control characters */
-/** Keeps SGR colour sequences (ESC [ ... m) and drops every other control sequence and character. */
-export function sanitizeLine(text: string): string {
+/**
+ * Keeps SGR colour sequences (ESC [ ... m), unless colour is off, and drops every other control
+ * sequence and character.
+ */
+export function sanitizeLine(text: string, colour = true): string {
   if (!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) return text;
   return text
     .replace(
       /\u001b\[[0-9;:]*m|\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-_]/g,
-      (seq) => (/^\u001b\[[0-9;:]*m$/.test(seq) ? seq : ''),
+      (seq) => (colour && /^\u001b\[[0-9;:]*m$/.test(seq) ? seq : ''),
     )
     .replace(/[\u0000-\u0008\u000a-\u001a\u001c-\u001f\u007f]/g, '');
 }
@@ -161,8 +166,9 @@ export function Header({ record, now }: { record: ExecutionRecord; now: number }
 }
 
 export function formatLogLine(line: LogLine, timestamps: boolean): string {
-  const text = sanitizeLine(line.message);
-  return timestamps ? `\u001b[2m${new Date(line.timestamp).toISOString()}\u001b[22m ${text}` : text;
+  // chalk's level is the colour decision (applyInkColour): 0 when colour is off.
+  const text = sanitizeLine(line.message, chalk.level > 0);
+  return timestamps ? `${chalk.dim(new Date(line.timestamp).toISOString())} ${text}` : text;
 }
 
 /** Log lines, each rendered once (Static): a long log costs nothing to redraw. */
@@ -270,11 +276,14 @@ export interface LiveViewHandle {
 /** Mounts the live view on a terminal; keys go to `onDetach` and `onKill` (after y). */
 export function startLiveView(options: {
   record: ExecutionRecord;
+  /** The colour decision of `outputMode()` for stdout; chalk's own when not given. */
+  colour?: boolean;
   onDetach(): void;
   onKill(): void;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
 }): LiveViewHandle {
+  if (options.colour !== undefined) applyInkColour(chalk, options.colour);
   const store = new LiveViewStore(options.record);
   const instance: Instance = render(
     <>

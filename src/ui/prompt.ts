@@ -1,8 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import { ExitCode, RunvoyError } from '../core/errors.js';
+import { outputMode } from './output-mode.js';
 
+/** A terminal to ask in, and not CI (see output-mode.ts). */
 export function canPrompt(): boolean {
-  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  return outputMode().prompts;
 }
 
 /**

@@ -5,6 +5,7 @@ import { displayCommand } from '../core/shell-quote.js';
 import type { RunReporter } from '../services/run.js';
 import type { Finalised } from '../services/finalise.js';
 import { recordSummary } from './log-lines.js';
+import { toJson } from './json-output.js';
 
 type Write = (line: string) => void;
 
@@ -35,7 +36,7 @@ export function plainRunReporter(write: Write): RunReporter {
 /** NDJSON events on stdout for --json. */
 export function jsonRunReporter(write: Write): RunReporter {
   const event = (type: string, data: Record<string, unknown>) =>
-    write(JSON.stringify({ type, at: new Date().toISOString(), ...data }));
+    write(toJson({ type, at: new Date().toISOString(), ...data }));
   return {
     waitingForLock: (lock: LockItem, remainingMs) => event('lock-wait', { lock, remainingMs }),
     lockAcquired: (name, fence, takeover) =>

@@ -1,9 +1,8 @@
-/** Minimal ANSI styling that follows NO_COLOR, FORCE_COLOR and whether the stream is a TTY. */
+import { colourFor } from './output-mode.js';
+
+/** Whether colour goes to a stream: the decision of `output-mode.ts`, kept here for existing callers. */
 export function colorEnabled(stream: { isTTY?: boolean } = process.stderr, env = process.env): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  // As supports-color (chalk) reads it: '0' and 'false' turn colour off, any other value (even '') on.
-  if (env.FORCE_COLOR !== undefined) return !['0', 'false'].includes(env.FORCE_COLOR);
-  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+  return colourFor(stream, env);
 }
 
 const CODES = {
@@ -17,6 +16,7 @@ const CODES = {
 
 export type Style = keyof typeof CODES;
 
+/** Minimal ANSI styling; `enabled` comes from `outputMode().colour`. */
 export function stylist(enabled: boolean) {
   return (style: Style, text: string): string => {
     if (!enabled) return text;

@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal } from '../core/status.js';
 import { displayCommand } from '../core/shell-quote.js';
+import { isoSeconds } from '../core/time.js';
 import type { AuditRow } from '../services/audit.js';
 import type { ReconcileReport } from '../services/reconcile.js';
 
@@ -59,7 +60,7 @@ export function executionsTable(records: ExecutionRecord[], style: TableStyle, n
   const rows = records.map((r) => [
     r.id,
     `${r.status}${r.origin === 'adopted' ? '*' : ''}`,
-    r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    isoSeconds(r.createdAt),
     elapsed(r, now),
     truncate(shortWho(r.callerArn), 32),
     r.lockName ?? '-',
@@ -88,7 +89,7 @@ export function auditTable(rows: AuditRow[], style: TableStyle): string {
   return renderTable(
     header,
     rows.map((r) => [
-      r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      isoSeconds(r.at),
       r.action,
       truncate(shortWho(r.who), 32),
       truncate(r.host, 24),

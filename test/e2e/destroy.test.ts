@@ -115,7 +115,7 @@ describe('`runvoy destroy` after an interrupted `init`', () => {
 describe('`runvoy destroy` in a terminal', () => {
   it('Ctrl-C at "Type the stack name" deletes nothing and exits 130', async () => {
     expect((await cli(['init', '--yes', '--vpc', 'default'])).exitCode).toBe(0);
-    const terminal = startInTerminal(['destroy'], { RUNVOY_CONFIG_DIR: configDir });
+    const terminal = startInTerminal(['destroy'], { configDir });
     try {
       await terminal.waitFor(/Type "runvoy" to confirm:/);
       terminal.keys('run', 'C-c');

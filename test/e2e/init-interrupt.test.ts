@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 function startInTerminal(args: string[], env: Record<string, string> = {}): Terminal {
-  const terminal = startTerminal(args, { RUNVOY_CONFIG_DIR: configDir, ...env });
+  const terminal = startTerminal(args, { configDir, env });
   terminals.push(terminal);
   return terminal;
 }

@@ -5,12 +5,14 @@ import {
   COST_GROUPINGS,
   REPORT_FORMATS,
   reportToCsv,
+  reportToDocument,
   reportToRows,
   type CostGrouping,
   type CostReport,
   type ReportFormat,
 } from '../../core/cost-report.js';
 import { parseSince, SINCE_SYNTAX } from '../../core/duration.js';
+import { isoSeconds } from '../../core/time.js';
 import type { ExecutionCost } from '../../services/cost-report.js';
 
 type CostOutput = ({ kind: 'execution' } & ExecutionCost) | ({ kind: 'report' } & CostReport);
@@ -118,6 +120,12 @@ See also \`runvoy cost prices\`.`;
     return { kind: 'report', ...rest };
   }
 
+  /** A report's JSON says null, not 0, for an amount that is unknown. */
+  public override logJson(json: unknown): void {
+    const output = json as Partial<CostOutput> | undefined;
+    super.logJson(output?.kind === 'report' ? reportToDocument(output as CostReport) : json);
+  }
+
   protected render(result: CostOutput): void {
     if (this.format === 'json') {
       this.logJson(result);
@@ -143,7 +151,7 @@ See also \`runvoy cost prices\`.`;
     this.note(
       this.paintErr(
         'dim',
-        `Executions created ${result.since} .. ${result.until}. Costs in USD${result.total.unavailable > 0 ? `; ${result.total.unavailable === 1 ? '1 execution with no known cost is' : `${result.total.unavailable} executions with no known cost are`} counted in RUNS only, never as $0` : ''}.`,
+        `Executions created ${isoSeconds(result.since)} .. ${isoSeconds(result.until)}. Costs in USD${result.total.unavailable > 0 ? `; ${result.total.unavailable === 1 ? '1 execution with no known cost is' : `${result.total.unavailable} executions with no known cost are`} counted in RUNS only, never as $0` : ''}.`,
       ),
     );
   }
@@ -158,7 +166,7 @@ See also \`runvoy cost prices\`.`;
       `Execution ${result.id} (${result.status})`,
       `  cost       ${cost}`,
       `  size       ${result.cpu} CPU units, ${result.memory} MiB, ${result.arch}${result.spot ? ', Fargate Spot' : ''}, ${result.region}`,
-      `  billed     ${result.billedFrom ?? '?'} .. ${result.billedTo ?? '?'}${result.billedSeconds !== undefined ? ` (${result.billedSeconds} s)` : ''}`,
+      `  billed     ${result.billedFrom ? isoSeconds(result.billedFrom) : '?'} .. ${result.billedTo ? isoSeconds(result.billedTo) : '?'}${result.billedSeconds !== undefined ? ` (${result.billedSeconds} s)` : ''}`,
     ];
     if (result.breakdown) {
       const b = result.breakdown;

@@ -23,7 +23,7 @@ export default class CostPrices extends RunvoyCommand<PricesResult> {
   static override summary =
     'Show the Fargate price table in use, with its date and source; --refresh updates it from AWS.';
   static override description = `runvoy prices executions from an offline table of on-demand Linux prices (per vCPU-hour, per GB-hour, per GB-hour of ephemeral storage above 20 GB), by region and architecture.
---refresh asks the AWS Price List API (service AmazonECS) for the current region's prices and caches them next to the config; when that fails, the table in use stays as it was and the reason is printed.
+--refresh asks the AWS Price List API (service AmazonECS) for the current region's prices and keeps them in the cache (cache.json in the cache directory); when that fails, the table in use stays as it was and the reason is printed.
 Fargate Spot is priced at a discount (config spotDiscount, default 0.7) and reported as an estimate.`;
   static override examples = [
     '<%= config.bin %> cost prices',

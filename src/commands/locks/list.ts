@@ -1,5 +1,6 @@
 import { RunvoyCommand } from '../../base-command.js';
 import type { LockItem } from '../../core/lock-protocol.js';
+import { isoSeconds } from '../../core/time.js';
 
 export default class LocksList extends RunvoyCommand<{ locks: LockItem[] }> {
   static override summary = 'List every lock, free or held, with its holder and fence.';
@@ -22,7 +23,7 @@ export default class LocksList extends RunvoyCommand<{ locks: LockItem[] }> {
       String(l.fence),
       l.holderExecutionId ?? '-',
       l.holderArn ?? '-',
-      l.acquiredAt ?? '-',
+      isoSeconds(l.acquiredAt),
     ]);
     const header = ['NAME', 'STATE', 'FENCE', 'HOLDER', 'WHO', 'SINCE'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -29,7 +29,7 @@ export default class LocksStatus extends RunvoyCommand<LockView> {
     if (lock.holder) this.log(`  Status:    ${lock.holder.status}`);
     if (lock.holderFinished)
       this.log(
-        `The holder has finished: the next run takes the lock, or release it with \`runvoy locks release ${lock.name}\`.`,
+        `The holder has finished: the next run takes the lock, or release it with \`${this.hint('locks', 'release', lock.name)}\`.`,
       );
   }
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../src/aws/clients.js';
 import { toRunvoyError } from '../../../src/aws/errors.js';
+import { RunvoyError } from '../../../src/core/errors.js';
 import { runDoctor, type Check, type DoctorInputs } from '../../../src/services/doctor.js';
 import { startAwsProxy } from '../../support/aws-proxy.js';
 import { motoUrl, resetMoto, TEST_ACCOUNT, TEST_REGION } from '../../support/moto.js';
@@ -100,20 +101,63 @@ describe('runDoctor against the emulator', () => {
     expect(check(report.checks, 'config')?.detail).toContain('for cpu 1024');
   });
 
-  it('a dead endpoint fails the credentials check with a fix, and the config check still runs', async () => {
+  // Issue 11: an unreachable endpoint was reported as a credentials failure.
+  it('a dead endpoint fails the endpoint check as such, with a fix; credentials are not checked', async () => {
     process.env.AWS_ENDPOINT_URL = DEAD_ENDPOINT;
     const report = await runDoctor(inputs({ configDocument: { stack: 'runvoy' } }));
     expect(report.ok).toBe(false);
     expect(report.endpoint).toBe(DEAD_ENDPOINT);
     expect(report.account).toBeUndefined();
     expect(report.region).toBe(TEST_REGION);
+    const endpoint = check(report.checks, 'endpoint');
+    expect(endpoint?.ok).toBe(false);
+    expect(endpoint?.detail).toContain(`${DEAD_ENDPOINT} cannot be reached`);
+    expect(endpoint?.detail).toContain('ECONNREFUSED');
+    expect(endpoint?.fix).toContain('AWS_ENDPOINT_URL');
     const credentials = check(report.checks, 'credentials');
     expect(credentials?.ok).toBe(false);
-    expect(credentials?.detail).toContain(DEAD_ENDPOINT);
-    expect(credentials?.detail).toContain('ECONNREFUSED');
-    expect(credentials?.fix).toContain('AWS_ENDPOINT_URL');
+    expect(credentials?.detail).toBe(`not checked: the endpoint ${DEAD_ENDPOINT} cannot be reached`);
     expect(check(report.checks, 'account')).toBeUndefined();
     expect(check(report.checks, 'config')?.ok).toBe(true);
+  });
+
+  it('a profile that is in no AWS file fails the profile check as such, with a fix', async () => {
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    clients = new AwsClients({ region: TEST_REGION, profile: 'nope' });
+    const report = await runDoctor(
+      inputs({ profile: { name: 'nope', from: '--profile' }, profileExists: async () => false }),
+    );
+    expect(report.ok).toBe(false);
+    const profile = check(report.checks, 'profile');
+    expect(profile?.ok).toBe(false);
+    expect(profile?.detail).toContain('The AWS profile "nope" (from --profile) is not in your AWS config');
+    expect(profile?.fix).toContain('aws configure --profile nope');
+    expect(check(report.checks, 'credentials')?.detail).toContain('the profile "nope" does not exist');
+    expect(report.checks.map((c) => c.id).slice(0, 3)).toEqual(['config', 'profile', 'endpoint']);
+  });
+
+  it('a profile that exists passes the profile check', async () => {
+    const report = await runDoctor(
+      inputs({ profile: { name: 'dev', from: 'AWS_PROFILE' }, profileExists: async () => true }),
+    );
+    expect(check(report.checks, 'profile')).toMatchObject({ ok: true, detail: 'dev (from AWS_PROFILE)' });
+  });
+
+  it('a config file that is not JSON is one failed check with its fix; the others still run', async () => {
+    const problem = new RunvoyError({
+      what: 'The config file /x/config.json is not a valid runvoy config.',
+      why: 'Unexpected end of JSON input',
+      fix: 'Fix the file by hand.',
+      exitCode: 2,
+    });
+    const report = await runDoctor(inputs({ configProblem: problem }));
+    expect(check(report.checks, 'config')).toMatchObject({
+      ok: false,
+      detail: 'The config file /x/config.json is not a valid runvoy config. Unexpected end of JSON input',
+      fix: 'Fix the file by hand.',
+    });
+    expect(check(report.checks, 'credentials')?.ok).toBe(true);
   });
 
   it('no credentials fail the credentials check with a sign-in fix', async () => {

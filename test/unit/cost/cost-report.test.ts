@@ -5,6 +5,7 @@ import {
   groupKeyOf,
   NO_LOCK,
   reportToCsv,
+  reportToDocument,
   reportToRows,
   type CostLine,
 } from '../../../src/core/cost-report.js';
@@ -69,11 +70,32 @@ describe('buildCostReport', () => {
     ]);
   });
 
-  it('a group whose costs are all unknown sums to 0 with its unknown count, never a silent zero', () => {
+  // Issue 11: the CSV printed 0.000000 and the JSON 0 where the table printed n/a.
+  it('a group whose costs are all unknown is unknown in every format: n/a, an empty CSV cell, JSON null', () => {
     const report = buildCostReport([line({ costStatus: 'unavailable', amount: undefined })], 'user', RANGE);
-    expect(report.groups[0]).toMatchObject({ amount: 0, executions: 1, unavailable: 1, exact: 0 });
-    expect(reportToCsv(report).split('\r\n')[1]).toBe(`${ALICE},1,0.000000,0,0,1`);
+    expect(report.groups[0]).toMatchObject({ executions: 1, unavailable: 1, exact: 0 });
+    expect(reportToCsv(report).split('\r\n')[1]).toBe(`${ALICE},1,,0,0,1`);
+    expect(reportToCsv(report).split('\r\n')[2]).toBe(`(total),1,,0,0,1`);
     expect(reportToRows(report)[1]).toEqual([ALICE, '1', 'n/a', '', '1']);
+    const doc = reportToDocument(report);
+    expect(doc.groups[0]).toMatchObject({ amount: null, unavailable: 1 });
+    expect(doc.total).toMatchObject({ amount: null, unavailable: 1 });
+  });
+
+  it('a group with some known costs shows their sum in every format, and counts the unknown apart', () => {
+    const report = buildCostReport(
+      [line({ costStatus: 'unavailable', amount: undefined }), line({ id: 'a9', amount: 0.5 })],
+      'user',
+      RANGE,
+    );
+    expect(reportToCsv(report).split('\r\n')[1]).toBe(`${ALICE},2,0.500000,1,0,1`);
+    expect(reportToRows(report)[1]).toEqual([ALICE, '2', '$0.5000', '', '1']);
+    expect(reportToDocument(report).groups[0]).toMatchObject({ amount: 0.5, unavailable: 1 });
+  });
+
+  it('an empty report spent nothing: 0, known', () => {
+    const doc = reportToDocument(buildCostReport([], 'user', RANGE));
+    expect(doc.total).toMatchObject({ executions: 0, amount: 0 });
   });
 
   it('an empty range gives no groups and zero totals', () => {

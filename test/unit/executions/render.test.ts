@@ -26,7 +26,7 @@ describe('tables', () => {
     const [header, row] = text.split('\n');
     expect(header).toMatch(/^ID\s+STATUS\s+CREATED\s+DURATION\s+WHO\s+LOCK\s+IMAGE\s+COMMAND\s+COST$/);
     expect(row).toContain('SUCCEEDED*');
-    expect(row).toContain('2024-06-15 12:00:00Z');
+    expect(row).toContain('2024-06-15T12:00:00Z');
     expect(row).toContain('3m05s');
     expect(row).toContain('Dev/alice');
     expect(row).toContain("echo 'hello world'");
@@ -59,7 +59,7 @@ describe('tables', () => {
         outcome: 'SUCCEEDED',
       },
     ];
-    expect(auditTable(rows, { boxed: false })).toContain('2024-06-15 12:00:00Z  run');
+    expect(auditTable(rows, { boxed: false })).toContain('2024-06-15T12:00:00Z  run');
   });
 });
 

@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DOC_PATH, renderPermissionsDoc } from '../../../scripts/permissions-doc.js';
+import { actionsOf, COMMAND_PERMISSIONS, type CommandPermissions } from '../../../src/core/permissions.js';
+
+const COMMANDS = resolve(import.meta.dirname, '../../../src/commands');
+
+function commandIds(dir = COMMANDS, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) return commandIds(join(dir, entry.name), `${prefix}${entry.name}:`);
+    if (!entry.name.endsWith('.ts')) return [];
+    const name = entry.name.slice(0, -3);
+    return [name === 'index' ? prefix.slice(0, -1) : `${prefix}${name}`];
+  });
+}
+
+const entries = COMMAND_PERMISSIONS as Record<string, CommandPermissions>;
+const whenOf = (id: string, action: string) =>
+  entries[id]?.permissions.filter((p) => p.action === action).map((p) => p.when ?? 'always') ?? [];
+
+describe('permissions: one source of truth, keyed by command id', () => {
+  it('docs/permissions.md is what `npm run docs:permissions` writes from it', async () => {
+    expect(readFileSync(DOC_PATH, 'utf8')).toBe(await renderPermissionsDoc());
+  });
+
+  it('lists every command (those that make no AWS call with no actions)', () => {
+    expect(Object.keys(COMMAND_PERMISSIONS).sort()).toEqual(commandIds().sort());
+  });
+
+  it('names real IAM actions: a service prefix, then an operation name', () => {
+    for (const [id, entry] of Object.entries(entries)) {
+      for (const p of entry.permissions) {
+        expect(p.action, id).toMatch(
+          /^(sts|cloudformation|dynamodb|ecs|logs|scheduler|pricing|ec2|iam):[A-Z][A-Za-z]+\*?$/,
+        );
+      }
+    }
+  });
+
+  // Issue 11: the hand-written page missed these.
+  it('doctor needs dynamodb:Query (this month spend)', () => {
+    expect(actionsOf('doctor').has('dynamodb:Query')).toBe(true);
+  });
+
+  it('locks release without --force needs dynamodb:UpdateItem (a finished holder)', () => {
+    expect(whenOf('locks:release', 'dynamodb:UpdateItem')).toEqual(['a lock whose holder has finished']);
+  });
+
+  it('cost needs dynamodb:GetItem (one execution) and dynamodb:Query (reports, ID prefixes)', () => {
+    expect(actionsOf('cost').has('dynamodb:GetItem')).toBe(true);
+    expect(actionsOf('cost').has('dynamodb:Query')).toBe(true);
+  });
+
+  it('run with budgets needs dynamodb:Query', () => {
+    expect(whenOf('run', 'dynamodb:Query')).toEqual(['with budget.monthly or budget.perUser set']);
+  });
+
+  it('local commands need nothing', () => {
+    for (const id of ['config:get', 'config:set', 'config:path', 'config:validate']) {
+      expect(actionsOf(id).size).toBe(0);
+    }
+  });
+});
