@@ -1,0 +1,51 @@
+// Loads the CLI's bundle (dist/runvoy.cjs, npm run build) as CommonJS, with a V8 code cache kept in the
+// user's cache directory: compiling the bundle's few megabytes from source is most of a cold start.
+// The cache is per runvoy version, Node version and architecture; V8 rejects (and this rewrites) a cache
+// that does not match the source. RUNVOY_CODE_CACHE=0 turns it off.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+function cacheDirectory() {
+  if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'runvoy');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'runvoy');
+  return join(homedir(), '.cache', 'runvoy');
+}
+
+function readCache(path) {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(path, data) {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const temp = `${path}.${process.pid}`;
+    writeFileSync(temp, data, { mode: 0o600 });
+    renameSync(temp, path);
+  } catch {
+    // A read-only or missing home: start-up stays as slow as without a cache, nothing else changes.
+  }
+}
+
+export function loadBundle(root) {
+  const filename = join(root, 'dist', 'runvoy.cjs');
+  const source = readFileSync(filename, 'utf8');
+  const useCache = process.env.RUNVOY_CODE_CACHE !== '0';
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const cachePath = join(cacheDirectory(), 'code-cache', `${version}-${process.version}-${process.arch}.bin`);
+  const cachedData = useCache ? readCache(cachePath) : undefined;
+  const script = new Script(Module.wrap(source), { filename, cachedData });
+  const module = { exports: {}, filename, id: filename, loaded: false };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename));
+  if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
+    // After the command, so that the functions it compiled are in the cache too.
+    process.once('beforeExit', () => writeCache(cachePath, script.createCachedData()));
+  }
+  return module.exports;
+}
