@@ -42,7 +42,9 @@ export function loadBundle(root) {
   const cachedData = useCache ? readCache(cachePath) : undefined;
   const script = new Script(Module.wrap(source), { filename, cachedData });
   const module = { exports: {}, filename, id: filename, loaded: false };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename));
+  script
+    .runInThisContext()
+    .call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename));
   if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
     // After the command, so that the functions it compiled are in the cache too.
     process.once('beforeExit', () => writeCache(cachePath, script.createCachedData()));

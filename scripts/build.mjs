@@ -32,7 +32,9 @@ function listFiles(dir) {
 /** oclif's pattern strategy: `a/b.ts` is `a:b`, `a/index.ts` is `a`; tests and declarations are not commands. */
 function commandFiles(dir, extensions) {
   return listFiles(dir)
-    .filter((file) => extensions.some((ext) => file.endsWith(ext)) && !/\.(d|test|spec)\.[cm]?[jt]sx?$/.test(file))
+    .filter(
+      (file) => extensions.some((ext) => file.endsWith(ext)) && !/\.(d|test|spec)\.[cm]?[jt]sx?$/.test(file),
+    )
     .map((file) => {
       const parts = file.replace(/\.[cm]?[jt]sx?$/, '').split('/');
       if (parts.at(-1) === 'index') parts.pop();
@@ -49,13 +51,15 @@ function collectModules() {
   const commands = commandFiles(join(root, 'src/commands'), ['.ts', '.tsx']);
   const hooks = [];
   for (const name of pkg.oclif.plugins ?? []) {
-    const pluginRoot = join(root, "node_modules", name);
+    const pluginRoot = join(root, 'node_modules', name);
     const pluginPkg = JSON.parse(readFileSync(join(pluginRoot, 'package.json'), 'utf8'));
     const discovery = pluginPkg.oclif?.commands;
     if (discovery !== undefined) {
       const target = typeof discovery === 'string' ? discovery : discovery.target;
       if (typeof discovery !== 'string' && discovery.strategy !== 'pattern') {
-        throw new Error(`${name}: only the pattern command strategy can be bundled (found ${discovery.strategy})`);
+        throw new Error(
+          `${name}: only the pattern command strategy can be bundled (found ${discovery.strategy})`,
+        );
       }
       for (const command of commandFiles(join(pluginRoot, target), ['.js'])) {
         if (commands.some((known) => known.id === command.id)) {
@@ -121,8 +125,15 @@ function bundledPjson({ hooks }) {
 const virtualModules = (source) => ({
   name: 'runvoy-bundled-modules',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^${COMMANDS_MODULE}$`) }, () => ({ path: COMMANDS_MODULE, namespace: 'runvoy' }));
-    b.onLoad({ filter: new RegExp(`^${COMMANDS_MODULE}$`), namespace: 'runvoy' }, () => ({ contents: source, resolveDir: root, loader: 'js' }));
+    b.onResolve({ filter: new RegExp(`^${COMMANDS_MODULE}$`) }, () => ({
+      path: COMMANDS_MODULE,
+      namespace: 'runvoy',
+    }));
+    b.onLoad({ filter: new RegExp(`^${COMMANDS_MODULE}$`), namespace: 'runvoy' }, () => ({
+      contents: source,
+      resolveDir: root,
+      loader: 'js',
+    }));
   },
 });
 
@@ -146,7 +157,9 @@ const replaceModules = {
   setup(b) {
     replacements.forEach(({ filter, importer, contents }, i) => {
       b.onResolve({ filter }, (args) =>
-        !importer || importer.test(args.importer) ? { path: `replacement-${i}`, namespace: 'runvoy' } : undefined,
+        !importer || importer.test(args.importer)
+          ? { path: `replacement-${i}`, namespace: 'runvoy' }
+          : undefined,
       );
       b.onLoad({ filter: new RegExp(`^replacement-${i}$`), namespace: 'runvoy' }, () => ({
         contents,
@@ -192,6 +205,9 @@ async function bundle({ pjson, manifest, source, metafile }) {
     // dev-mode package.json); a file URL of the bundle keeps them well-formed.
     define: { 'import.meta.url': '__runvoyBundleUrl' },
     banner: 'const __runvoyBundleUrl = require("node:url").pathToFileURL(__filename).href;',
+    // As the main script of a single-executable binary, the bundle runs itself; bin/run.js calls main.
+    footer:
+      'if (require("node:sea").isSea()) module.exports.main(process.argv.slice(2), require("node:path").dirname(process.execPath));',
   });
   return { code: cjs.code, metafile: result.metafile };
 }
@@ -209,7 +225,9 @@ export async function buildBundle({ metafile = false } = {}) {
   const { computeManifest } = require(out);
   const manifest = await computeManifest(root);
   if (Object.keys(manifest.commands).length !== modules.commands.length) {
-    throw new Error(`the manifest has ${Object.keys(manifest.commands).length} commands, the bundle ${modules.commands.length}`);
+    throw new Error(
+      `the manifest has ${Object.keys(manifest.commands).length} commands, the bundle ${modules.commands.length}`,
+    );
   }
 
   const second = await bundle({ pjson, manifest, source, metafile });

@@ -49,9 +49,19 @@ async function rootPlugin(root: string): Promise<Plugin> {
   // Paths are never TypeScript sources here: no tsconfig lookups.
   settings.enableAutoTranspile = false;
   serveSelf(root);
-  const plugin = new Plugin({ root, isRoot: true, pjson: structuredClone(pjson), type: 'core', ignoreManifest: true });
+  const plugin = new Plugin({
+    root,
+    isRoot: true,
+    pjson: structuredClone(pjson),
+    type: 'core',
+    ignoreManifest: true,
+  });
   if (manifest) {
-    const withManifest = plugin as unknown as { _manifest(): Promise<Manifest>; commandIDs: string[]; hasManifest: boolean };
+    const withManifest = plugin as unknown as {
+      _manifest(): Promise<Manifest>;
+      commandIDs: string[];
+      hasManifest: boolean;
+    };
     withManifest._manifest = async () => {
       withManifest.commandIDs = Object.keys(manifest.commands);
       withManifest.hasManifest = true;

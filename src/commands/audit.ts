@@ -4,6 +4,7 @@ import { parseSince, validateSince } from '../core/duration.js';
 import { validationError, type ValidationIssue } from '../core/errors.js';
 import { auditCsv, type AuditResult } from '../services/audit.js';
 import { auditTable } from '../ui/tables.js';
+import { choices } from '../flag-choices.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 
@@ -24,6 +25,7 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     format: Flags.string({
       char: 'f',
       description: 'table, json or csv (--json is json).',
+      options: choices(FORMATS),
       default: 'table',
     }),
   };
