@@ -4,7 +4,7 @@
 // command strategy, the list generated here from src/commands and the plugins named in package.json),
 // the plugins' hooks, package.json's oclif settings, the oclif manifest and templates/runvoy.yaml.
 //
-//   node scripts/build.mjs [--metafile]
+//   node scripts/build.mjs      (also writes tmp/bundle-meta.json, esbuild's list of what went in)
 //
 // Two passes: the first bundle computes the manifest with oclif's own code (the same as `oclif manifest`),
 // the second carries it, so that a start-up never loads every command to learn their flags.
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(join(root, 'package.json'));
 export const BUNDLE = 'dist/runvoy.cjs';
+export const METAFILE = 'tmp/bundle-meta.json';
 const COMMANDS_MODULE = 'runvoy:bundled-modules';
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -212,7 +213,7 @@ async function bundle({ pjson, manifest, source, metafile }) {
   return { code: cjs.code, metafile: result.metafile };
 }
 
-export async function buildBundle({ metafile = false } = {}) {
+export async function buildBundle() {
   const modules = collectModules();
   const source = modulesSource(modules);
   const pjson = bundledPjson(modules);
@@ -230,15 +231,17 @@ export async function buildBundle({ metafile = false } = {}) {
     );
   }
 
-  const second = await bundle({ pjson, manifest, source, metafile });
+  const second = await bundle({ pjson, manifest, source, metafile: true });
   writeFileSync(out, second.code);
-  if (metafile) writeFileSync(join(root, 'dist/meta.json'), JSON.stringify(second.metafile));
+  // What went into the bundle (tmp/ is git-ignored): test/release checks the bundled packages' engines.
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  writeFileSync(join(root, METAFILE), JSON.stringify(second.metafile));
   return { path: out, commands: modules.commands.map((c) => c.id), bytes: Buffer.byteLength(second.code) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = Date.now();
-  const { path, commands, bytes } = await buildBundle({ metafile: process.argv.includes('--metafile') });
+  const { path, commands, bytes } = await buildBundle();
   process.stderr.write(
     `${relative(root, path)}: ${(bytes / 1e6).toFixed(1)} MB, ${commands.length} commands, ${Date.now() - started} ms\n`,
   );
