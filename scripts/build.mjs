@@ -202,6 +202,9 @@ async function bundle({ pjson, manifest, source, metafile }) {
     target: 'node20',
     minifyWhitespace: true,
     logLevel: 'warning',
+    // import() of Node's own modules becomes require(): bin/load-bundle.js compiles the bundle with
+    // vm.Script, which has no loader for import().
+    supported: { 'dynamic-import': false },
     // The bundled ESM reads import.meta.url only for paths that are never used from the bundle (ink's
     // dev-mode package.json); a file URL of the bundle keeps them well-formed.
     define: { 'import.meta.url': '__runvoyBundleUrl' },

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { unsign } from 'macho-unsign';
+import { inject } from 'postject';
+import { adhocSign } from './macho-sign.js';
+import type { ReleaseManifest, Target } from './manifest.js';
+
+export class SeaError extends Error {}
+
+export interface Blob {
+  path: string;
+  codeCache: boolean;
+}
+
+/**
+ * The SEA preparation blob, made by the host's Node of the manifest's version (the blob's format is
+ * that Node's). With the V8 code cache for the host's own platform only: a code cache is valid only on
+ * the platform that made it, so the other targets get a blob without one.
+ */
+export function prepareBlob(
+  manifest: ReleaseManifest,
+  root: string,
+  builderNode: string,
+  dir: string,
+  codeCache: boolean,
+): Blob {
+  mkdirSync(dir, { recursive: true });
+  const name = codeCache ? 'sea-code-cache' : 'sea';
+  const config = {
+    main: join(root, manifest.bundle),
+    output: join(dir, `${name}.blob`),
+    disableExperimentalSEAWarning: true,
+    useCodeCache: codeCache,
+    useSnapshot: false,
+    // "--" ends Node's options: without it, Node reads --env-file from the user's arguments (it errors,
+    // exit 9, for a missing file) before runvoy runs.
+    execArgv: manifest.node.execArgv,
+  };
+  const configPath = join(dir, `${name}.json`);
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const result = spawnSync(builderNode, ['--experimental-sea-config', configPath], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new SeaError(`${builderNode} --experimental-sea-config failed: ${result.stderr.trim()}`);
+  }
+  return { path: config.output, codeCache };
+}
+
+/** Copies Node, injects the blob, and for darwin removes Node's signature before and signs ad hoc after. */
+export async function buildBinary(
+  manifest: ReleaseManifest,
+  target: Target,
+  node: string,
+  blob: Blob,
+  output: string,
+): Promise<void> {
+  if (target.sign === 'adhoc') {
+    const unsigned = unsign(readFileSync(node));
+    if (!unsigned)
+      throw new SeaError(`${target.npmPackage}'s node is not signed: expected Node's own signature`);
+    writeFileSync(output, Buffer.from(unsigned));
+  } else {
+    copyFileSync(node, output);
+  }
+  await inject(output, 'NODE_SEA_BLOB', readFileSync(blob.path), {
+    sentinelFuse: manifest.node.seaFuse,
+    ...(target.os === 'darwin' ? { machoSegmentName: 'NODE_SEA' } : {}),
+  });
+  if (target.sign === 'adhoc') writeFileSync(output, adhocSign(readFileSync(output), manifest.binary));
+  chmodSync(output, 0o755);
+}
