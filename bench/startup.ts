@@ -12,7 +12,7 @@
  * round-robin, each with its own empty RUNVOY_CONFIG_DIR and NO_COLOR=1.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,6 +178,14 @@ function awsLabel(cli: AwsCli, all: readonly AwsCli[]): string {
   return `aws --version, ${kind}${ambiguous ? ` at ${cli.path}` : ''}`;
 }
 
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 function commandSubjects(sandbox: Sandbox): Subject[] {
   const node = process.execPath;
   const runvoy = (id: string, label: string, args: string[]): Subject => ({
@@ -203,6 +211,25 @@ function commandSubjects(sandbox: Sandbox): Subject[] {
     runvoy('runvoy-list-help', 'runvoy list --help', ['list', '--help']),
   ];
   const binary = join(root, 'release', `${process.platform}-${process.arch}`, 'runvoy');
+  // The binaries embed Node 22, which starts sooner than most Node 20 builds: its bare start, for scale.
+  const node22 = readdirSafe(join(root, 'release/.cache/node'))
+    .filter(
+      (dir) =>
+        dir.startsWith(`node-${process.platform}-${process.arch}-`) ||
+        dir.startsWith(`node-bin-${process.platform}-${process.arch}-`),
+    )
+    .map((dir) => join(root, 'release/.cache/node', dir, 'node'))
+    .find((path) => existsSync(path));
+  if (node22) {
+    list.push({
+      id: 'node22',
+      label: "node -e 0, the binaries' Node",
+      file: node22,
+      args: ['-e', '0'],
+      cwd: root,
+      env: sandbox.env(),
+    });
+  }
   if (existsSync(binary)) {
     const fromBinary = (id: string, label: string, args: string[]): Subject => ({
       id,

@@ -1,9 +1,11 @@
 // Loads the CLI's bundle (dist/runvoy.cjs, npm run build) as CommonJS, with a V8 code cache kept in the
 // user's cache directory: compiling the bundle's few megabytes from source is most of a cold start.
-// The cache is per runvoy version, Node version and architecture; V8 rejects (and this rewrites) a cache
-// that does not match the source. RUNVOY_CODE_CACHE=0 turns it off.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// The cache is per runvoy version, Node version and architecture, made after the first command so that
+// it holds the functions that command compiled; V8 rejects (and this rewrites) a cache that does not
+// match the source. RUNVOY_CODE_CACHE=0 turns it off. The single-file binaries load the same bundle the
+// same way (scripts/release/sea-main.js).
 import Module, { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -33,21 +35,35 @@ function writeCache(path, data) {
   }
 }
 
-export function loadBundle(root) {
-  const filename = join(root, 'dist', 'runvoy.cjs');
-  const source = readFileSync(filename, 'utf8');
+/** Runs CommonJS `source` as the module `filename`, with `require`; returns its exports. */
+export function runWithCodeCache({ source, filename, cacheName, require }) {
   const useCache = process.env.RUNVOY_CODE_CACHE !== '0';
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const cachePath = join(cacheDirectory(), 'code-cache', `${version}-${process.version}-${process.arch}.bin`);
+  const cachePath = join(
+    cacheDirectory(),
+    'code-cache',
+    `${cacheName}-${process.version}-${process.arch}.bin`,
+  );
   const cachedData = useCache ? readCache(cachePath) : undefined;
   const script = new Script(Module.wrap(source), { filename, cachedData });
   const module = { exports: {}, filename, id: filename, loaded: false };
   script
     .runInThisContext()
-    .call(module.exports, module.exports, createRequire(filename), module, filename, dirname(filename));
+    .call(module.exports, module.exports, require, module, filename, dirname(filename));
   if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
     // After the command, so that the functions it compiled are in the cache too.
     process.once('beforeExit', () => writeCache(cachePath, script.createCachedData()));
   }
   return module.exports;
+}
+
+export function loadBundle(root) {
+  const filename = join(root, 'dist', 'runvoy.cjs');
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return runWithCodeCache({
+    // The bundle is ASCII (scripts/build.mjs): latin1 reads it straight into a one-byte string.
+    source: readFileSync(filename, 'latin1'),
+    filename,
+    cacheName: version,
+    require: createRequire(filename),
+  });
 }

@@ -10,7 +10,7 @@
 // the second carries it, so that a start-up never loads every command to learn their flags.
 import { build, transform } from 'esbuild';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -88,16 +88,22 @@ function collectModules() {
   return { commands, hooks };
 }
 
-/** The generated module: `COMMANDS` (id to class) and one export per hook, named in the bundled pjson. */
+/**
+ * The generated module: `COMMANDS` (id to class) and one export per hook, named in the bundled pjson.
+ * Each command is a getter over `require()`, which esbuild turns into a module initialised on first use:
+ * a start-up initialises only the command it runs (`--help` none, the manifest describes them all).
+ */
 function modulesSource({ commands, hooks }) {
   const lines = [];
-  commands.forEach((command, i) => lines.push(`import * as C${i} from ${JSON.stringify(command.path)};`));
   hooks.forEach((hook, i) => lines.push(`import * as H${i} from ${JSON.stringify(hook.path)};`));
   lines.push(
     // oclif's searchForCommandClass: the default export, or the first export with a run method.
     'const pick = (m) => (typeof m.default?.run === "function" ? m.default : Object.values(m).find((v) => typeof v?.run === "function"));',
     'export const COMMANDS = {',
-    ...commands.map((command, i) => `  ${JSON.stringify(command.id)}: pick(C${i}),`),
+    ...commands.map(
+      (command) =>
+        `  get ${JSON.stringify(command.id)}() { return pick(require(${JSON.stringify(command.path)})); },`,
+    ),
     '};',
     'export const HOOKS = {',
     ...hooks.map((hook, i) => `  ${hookIdentifier(hook, i)}: H${i}[${JSON.stringify(hook.identifier)}],`),
@@ -122,6 +128,28 @@ function bundledPjson({ hooks }) {
   });
   return { name: pkg.name, version: pkg.version, description: pkg.description, type: pkg.type, oclif };
 }
+
+/**
+ * Node's own modules as small CommonJS modules of the bundle. Left external, the ESM bundle imports each
+ * at its top, and the CommonJS conversion copies every export of each import there on every start (21
+ * copies of `process` alone, about 25 ms); wrapped, a module is required when its importer first runs.
+ */
+const lazyBuiltins = {
+  name: 'runvoy-lazy-builtins',
+  setup(b) {
+    const names = new Set(builtinModules);
+    b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
+      if (args.namespace === 'builtin') return undefined;
+      const name = args.path.replace(/^node:/, '');
+      if (!names.has(name) && !names.has(name.split('/')[0])) return undefined;
+      return { path: `node:${name}`, namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 const virtualModules = (source) => ({
   name: 'runvoy-bundled-modules',
@@ -193,7 +221,7 @@ async function bundle({ pjson, manifest, source, metafile }) {
       RUNVOY_TEMPLATE: JSON.stringify(readFileSync(join(root, 'templates/runvoy.yaml'), 'utf8')),
       RUNVOY_BUNDLED: 'true',
     },
-    plugins: [virtualModules(source), replaceModules],
+    plugins: [virtualModules(source), replaceModules, lazyBuiltins],
   });
   const esm = result.outputFiles[0].text;
   const cjs = await transform(esm, {
@@ -209,11 +237,15 @@ async function bundle({ pjson, manifest, source, metafile }) {
     // dev-mode package.json); a file URL of the bundle keeps them well-formed.
     define: { 'import.meta.url': '__runvoyBundleUrl' },
     banner: 'const __runvoyBundleUrl = require("node:url").pathToFileURL(__filename).href;',
-    // As the main script of a single-executable binary, the bundle runs itself; bin/run.js calls main.
-    footer:
-      'if (require("node:sea").isSea()) module.exports.main(process.argv.slice(2), require("node:path").dirname(process.execPath));',
   });
-  return { code: cjs.code, metafile: result.metafile };
+  // ASCII only, so that bin/load-bundle.js reads it as latin1, a plain copy, instead of decoding UTF-8. A
+  // \\u escape means the same character in the strings, templates and regular expressions where the few
+  // others are.
+  const ascii = cjs.code.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return { code: ascii, metafile: result.metafile };
 }
 
 export async function buildBundle() {

@@ -27,7 +27,7 @@ import {
   type Target,
 } from './release/manifest.js';
 import { nodeBinary } from './release/node-binary.js';
-import { buildBinary, prepareBlob, type Blob } from './release/sea.js';
+import { buildBinary, prepareBlob } from './release/sea.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SHELLS: Shell[] = ['bash', 'zsh', 'fish'];
@@ -87,16 +87,7 @@ async function main(): Promise<void> {
   const builder = nodeBinary(hostTarget, manifest.node.version, cache);
 
   for (const entry of ['completions', 'Formula']) rmSync(join(out, entry), { recursive: true, force: true });
-  const blobs = new Map<boolean, Blob>();
-  const blobFor = (target: Target): Blob => {
-    const codeCache = target === hostTarget;
-    let blob = blobs.get(codeCache);
-    if (!blob) {
-      blob = prepareBlob(manifest, root, builder, join(out, '.cache', 'blob'), codeCache);
-      blobs.set(codeCache, blob);
-    }
-    return blob;
-  };
+  const blob = await prepareBlob(manifest, root, version, builder, join(out, '.cache', 'blob'));
 
   const completions = writeCompletions(manifest, out);
   const time = releaseTime();
@@ -109,7 +100,7 @@ async function main(): Promise<void> {
     mkdirSync(dir, { recursive: true });
     const binary = join(dir, manifest.binary);
     const node = nodeBinary(target, manifest.node.version, cache);
-    await buildBinary(manifest, target, node, blobFor(target), binary);
+    await buildBinary(manifest, target, node, blob, binary);
 
     const name = archiveName(manifest, version, target);
     const entries: Entry[] = [

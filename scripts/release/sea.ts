@@ -1,3 +1,4 @@
+import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,40 +11,51 @@ export class SeaError extends Error {}
 
 export interface Blob {
   path: string;
-  codeCache: boolean;
 }
 
 /**
- * The SEA preparation blob, made by the host's Node of the manifest's version (the blob's format is
- * that Node's). With the V8 code cache for the host's own platform only: a code cache is valid only on
- * the platform that made it, so the other targets get a blob without one.
+ * The SEA preparation blob, made by the host's Node of the manifest's version (the blob's format is that
+ * Node's): the main script is scripts/release/sea-main.js, bundled, and the CLI's bundle is its asset.
+ * No V8 code cache in the blob: one made at build time holds only the top-level code and is valid on the
+ * building platform alone; the main script keeps one per user, as the npm install does.
  */
-export function prepareBlob(
+export async function prepareBlob(
   manifest: ReleaseManifest,
   root: string,
+  version: string,
   builderNode: string,
   dir: string,
-  codeCache: boolean,
-): Blob {
+): Promise<Blob> {
   mkdirSync(dir, { recursive: true });
-  const name = codeCache ? 'sea-code-cache' : 'sea';
+  const main = join(dir, 'sea-main.cjs');
+  await build({
+    entryPoints: [join(root, 'scripts/release/sea-main.js')],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    outfile: main,
+    logLevel: 'warning',
+    define: { RUNVOY_VERSION: JSON.stringify(version) },
+  });
   const config = {
-    main: join(root, manifest.bundle),
-    output: join(dir, `${name}.blob`),
+    main,
+    output: join(dir, 'sea.blob'),
     disableExperimentalSEAWarning: true,
-    useCodeCache: codeCache,
+    useCodeCache: false,
     useSnapshot: false,
+    assets: { 'runvoy.cjs': join(root, manifest.bundle) },
     // "--" ends Node's options: without it, Node reads --env-file from the user's arguments (it errors,
     // exit 9, for a missing file) before runvoy runs.
     execArgv: manifest.node.execArgv,
   };
-  const configPath = join(dir, `${name}.json`);
+  const configPath = join(dir, 'sea.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const result = spawnSync(builderNode, ['--experimental-sea-config', configPath], { encoding: 'utf8' });
   if (result.status !== 0) {
     throw new SeaError(`${builderNode} --experimental-sea-config failed: ${result.stderr.trim()}`);
   }
-  return { path: config.output, codeCache };
+  return { path: config.output };
 }
 
 /** Copies Node, injects the blob, and for darwin removes Node's signature before and signs ad hoc after. */

@@ -1,6 +1,6 @@
 /**
  * The entry of the bundle (dist/runvoy.cjs, built by scripts/build.mjs): the npm package's bin/run.js
- * calls `main`, and the single-executable binaries run this file as their main script.
+ * and the single-executable binaries' main script (scripts/release/sea-main.js) call `main`.
  *
  * oclif normally reads package.json, the manifest and each plugin from disk and imports every command
  * file on demand. Here all of them are inside this one file: the root plugin is built from the pjson and
