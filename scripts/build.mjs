@@ -239,7 +239,7 @@ async function bundle({ pjson, manifest, source, metafile }) {
     banner: 'const __runvoyBundleUrl = require("node:url").pathToFileURL(__filename).href;',
   });
   // ASCII only, so that bin/load-bundle.js reads it as latin1, a plain copy, instead of decoding UTF-8. A
-  // \\u escape means the same character in the strings, templates and regular expressions where the few
+  // \u escape means the same character in the strings, templates and regular expressions where the few
   // others are.
   const ascii = cjs.code.replace(
     /[\u0080-\uffff]/g,
