@@ -254,6 +254,8 @@ export async function buildBundle() {
   const pjson = bundledPjson(modules);
   const out = join(root, BUNDLE);
   rmSync(join(root, 'dist'), { recursive: true, force: true });
+  // The manifest is in the bundle now; one left by an older build would send bin/dev.js to dist/commands.
+  rmSync(join(root, 'oclif.manifest.json'), { force: true });
   mkdirSync(dirname(out), { recursive: true });
 
   const first = await bundle({ pjson, manifest: undefined, source, metafile: false });
