@@ -11,5 +11,5 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { fileURLToPath } = await import('node:url');
   const { loadBundle } = await import('./load-bundle.js');
   const root = fileURLToPath(new URL('..', import.meta.url));
-  await loadBundle(root).main(argv, root);
+  await loadBundle(root, argv).main(argv, root);
 }

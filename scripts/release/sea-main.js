@@ -22,6 +22,7 @@ function run() {
     cacheName: `binary-${RUNVOY_VERSION}`,
     // The bundle needs Node's own modules only, which the main script's require loads.
     require,
+    argv,
   });
   bundle.main(argv, root).catch((error) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

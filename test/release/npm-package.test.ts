@@ -93,10 +93,15 @@ describe('the npm package', () => {
     expect(path.status, path.stderr).toBe(0);
     expect(path.stdout).toBe(`${join(work, '.config/runvoy/config.json')}\n`);
     expect(readdirSync(join(cache, 'runvoy/code-cache'))).toEqual([
-      `${version}-${process.version}-${process.arch}.bin`,
+      `${version}-config-${process.version}-${process.arch}.bin`,
     ]);
     const again = run(['list', '--help']);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain('--status');
+    // One cache per command: help compiles other functions than config path.
+    expect(readdirSync(join(cache, 'runvoy/code-cache')).sort()).toEqual([
+      `${version}-config-${process.version}-${process.arch}.bin`,
+      `${version}-help-${process.version}-${process.arch}.bin`,
+    ]);
   });
 });
