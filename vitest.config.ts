@@ -37,6 +37,16 @@ export default defineConfig({
           env,
         },
       },
+      {
+        test: {
+          name: 'release',
+          include: ['test/release/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          env,
+        },
+      },
     ],
     coverage: {
       provider: 'v8',

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --
 // `node --` stops Node 20 from reading options after the script name: it would take `run --env-file`
 // as its own flag (nodejs/node#54232) and load that file into runvoy's environment.
-// `runvoy --version` is answered without loading oclif: it is what scripts and shells call most.
+// `runvoy --version` is answered without loading the bundle: it is what scripts and shells call most.
 const argv = process.argv.slice(2);
 await refuseEnvFileReadByNode(argv);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
@@ -9,13 +9,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`runvoy/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
-  // oclif's Node engine check loads semver on every start; package.json's engines field already says it.
-  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true';
-  // Through `require`: @oclif/core is CommonJS, and Node 20's `import()` of CommonJS first scans the
-  // source for export names (see src/aws/sdk.ts).
-  const { createRequire } = await import('node:module');
-  const { execute } = createRequire(import.meta.url)('@oclif/core');
-  await execute({ dir: import.meta.url });
+  const { fileURLToPath } = await import('node:url');
+  const { loadBundle } = await import('./load-bundle.js');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  await loadBundle(root, argv).main(argv, root);
 }
 
 /**
@@ -24,7 +21,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
  * before this file runs, and has applied a NODE_OPTIONS line in it to this process (`--require x.js` has
  * already run x.js, with the user's AWS credentials at hand). Nothing here can undo that, so runvoy stops
  * and says how to start it safely. Only Linux shows whether Node got a `--` (/proc/self/cmdline); the
- * installed `runvoy` command and `npx runvoy` always pass one (the shebang, npm's shims).
+ * installed `runvoy` command always passes one (the shebang, npm's shims); `npx -- runvoy` keeps npx's own
+ * Node from reading the file.
  */
 async function refuseEnvFileReadByNode(args) {
   const firstEnvFile = args.findIndex((a) => a === '--' || a === '--env-file' || a.startsWith('--env-file='));
@@ -48,7 +46,7 @@ async function refuseEnvFileReadByNode(args) {
       `Error: Node.js itself read --env-file ${file} before runvoy started.`,
       '  Why: started as `node <script> ... --env-file FILE` without `--`, Node 20 reads FILE as its own option',
       '       (nodejs/node#54232) and applies any NODE_OPTIONS line in it to this process.',
-      '  Fix: run the installed command (`runvoy run ...` or `npx runvoy run ...`), or start the script with',
+      '  Fix: run the installed command (`runvoy run ...` or `npx -- runvoy run ...`), or start the script with',
       '       `node -- <script> run ...`. Nothing was sent to AWS.',
       '',
     ].join('\n'),

@@ -5,6 +5,7 @@ import { validationError, type ValidationIssue } from '../core/errors.js';
 import { isoSeconds } from '../core/time.js';
 import { auditCsv, type AuditResult } from '../services/audit.js';
 import { auditTable } from '../ui/tables.js';
+import { choices } from '../flag-choices.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 
@@ -24,6 +25,7 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     until: Flags.string({ description: 'End of the period (default: now).' }),
     format: Flags.string({
       description: 'table, json or csv (--json is json).',
+      options: choices(FORMATS),
       default: 'table',
     }),
   };

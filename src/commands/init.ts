@@ -7,6 +7,7 @@ import type { DeployResult } from '../services/init.js';
 import { canPrompt, confirm, PromptInterrupted } from '../ui/prompt.js';
 import { formatOutputs } from '../ui/stack-lines.js';
 import { prepareInk } from '../ui/output-mode.js';
+import { choices } from '../flag-choices.js';
 
 export default class Init extends RunvoyCommand<DeployResult> {
   static override summary =
@@ -22,6 +23,7 @@ Re-running with nothing to change says so and exits 0.`;
     yes: Flags.boolean({ char: 'y', description: 'Apply without asking.' }),
     vpc: Flags.string({
       description: 'Network: `new` (a VPC for runvoy, the default on create) or `default` (the default VPC).',
+      options: choices(['new', 'default']),
     }),
     subnets: Flags.string({ description: 'Existing subnets to run tasks in, comma-separated.' }),
     'security-group': Flags.string({

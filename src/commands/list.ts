@@ -5,6 +5,7 @@ import { validationError, type ValidationIssue } from '../core/errors.js';
 import { EXECUTION_STATUSES, isExecutionStatus, type ExecutionStatus } from '../core/status.js';
 import type { ListResult } from '../services/list.js';
 import { executionsTable } from '../ui/tables.js';
+import { choices } from '../flag-choices.js';
 
 const MAX_LIMIT = 1000;
 
@@ -23,6 +24,7 @@ export default class List extends RunvoyCommand<ListResult> {
       char: 's',
       multiple: true,
       description: `Only these statuses (repeatable or comma-separated): ${EXECUTION_STATUSES.join(', ')}.`,
+      options: choices(EXECUTION_STATUSES),
     }),
     user: Flags.string({ char: 'u', description: 'Only runs of this caller: `me` or an STS/IAM ARN.' }),
     lock: Flags.string({ description: 'Only runs that held this lock.' }),

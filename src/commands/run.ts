@@ -15,6 +15,9 @@ import type { LogLine } from '../aws/logs.js';
 import type { killExecutionTask as killExecutionTaskType } from '../services/run.js';
 import { jsonLogLines, retryNoticeLine, textLogLines, writeOut } from '../ui/log-lines.js';
 import { toJson } from '../ui/json-output.js';
+import { choices } from '../flag-choices.js';
+import { ARCHITECTURES } from '../core/run-options.js';
+import { FARGATE_CPUS } from '../core/fargate.js';
 
 type RunFlags = Interfaces.InferredFlags<typeof Run.flags>;
 
@@ -50,9 +53,12 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     'lock-wait': Flags.string({
       description: 'How long to wait for a held lock, e.g. 10m (default: fail at once).',
     }),
-    cpu: Flags.string({ description: 'CPU units: 256, 512, 1024, 2048, 4096, 8192, 16384 [config: cpu].' }),
+    cpu: Flags.string({
+      description: 'CPU units: 256, 512, 1024, 2048, 4096, 8192, 16384 [config: cpu].',
+      options: choices(FARGATE_CPUS),
+    }),
     memory: Flags.string({ description: 'Memory in MiB, valid for the CPU [config: memory].' }),
-    arch: Flags.string({ description: 'x86_64 or arm64 [config: arch].' }),
+    arch: Flags.string({ description: 'x86_64 or arm64 [config: arch].', options: choices(ARCHITECTURES) }),
     spot: Flags.boolean({
       allowNo: true,
       description: 'Run on Fargate Spot, falling back to on-demand [config: spot].',

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, newConfigDir, runCli } from '../support/cli.js';
+import { cliCommand, cliEnv, newConfigDir, runCli } from '../support/cli.js';
 import { backdate, disagreements, emulatorState } from '../support/emulator-state.js';
 import { startKillProxy, touchesLock, type KillRule } from '../support/kill-proxy.js';
 import { motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
@@ -21,14 +21,10 @@ let configDir: string;
 async function runAndKill(rule: KillRule): Promise<{ signal: NodeJS.Signals | null; operation: string }> {
   const proxy = await startKillProxy(motoUrl(), rule);
   try {
-    const child = spawn(
-      process.execPath,
-      [BIN, 'run', '--image', IMAGE, '--lock', 'crash', '--', 'sleep', '5'],
-      {
-        env: cliEnv(configDir, { AWS_ENDPOINT_URL: proxy.url }),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawn(...cliCommand(['run', '--image', IMAGE, '--lock', 'crash', '--', 'sleep', '5']), {
+      env: cliEnv(configDir, { AWS_ENDPOINT_URL: proxy.url }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     proxy.setVictim(() => child.kill('SIGKILL'));
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('close', (_code, signal) => resolve(signal)),

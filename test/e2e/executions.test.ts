@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { executionRecord } from '../support/records.js';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { awsCli, BIN, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { awsCli, cliCommand, cliEnv, type CliResult, newConfigDir, runCli } from '../support/cli.js';
 import { emulatorState, disagreements, stopTask, type ExecutionRow } from '../support/emulator-state.js';
 import { keepTasksRunning, motoUrl, resetMoto, sdkConfig, TEST_ACCOUNT } from '../support/moto.js';
 
@@ -223,7 +223,7 @@ describe('executions against the emulator', () => {
   });
 
   it('an attached `run` watching a run that `kill` stops reports STOPPED and exits 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', '--image', IMAGE, '--', 'sleep', '600'], {
+    const child = spawn(...cliCommand(['run', '--image', IMAGE, '--', 'sleep', '600']), {
       env: cliEnv(configDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

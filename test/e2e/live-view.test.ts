@@ -11,7 +11,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, NO_AWS_FILES, newConfigDir, runCli } from '../support/cli.js';
+import { cliShellCommand, newConfigDir, NO_AWS_FILES, runCli } from '../support/cli.js';
 import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import { putLines } from '../support/log-writer.js';
 import { awsEnv, keepTasksRunning, resetMoto, sdkConfig } from '../support/moto.js';
@@ -43,10 +43,9 @@ function startInTerminal(args: string[]): string {
   const exports = Object.entries(env)
     .map(([k, v]) => `export ${k}='${v}'`)
     .join('\n');
-  const quoted = args.map((a) => `'${a}'`).join(' ');
   writeFileSync(
     script,
-    `#!/bin/sh\nunset NO_COLOR CI\n${exports}\n'${process.execPath}' '${BIN}' ${quoted}\necho "EXIT=$?"\nsleep 600\n`,
+    `#!/bin/sh\nunset NO_COLOR CI\n${exports}\n${cliShellCommand(args)}\necho "EXIT=$?"\nsleep 600\n`,
     { mode: 0o755 },
   );
   tmux(['new-session', '-d', '-s', name, '-x', '120', '-y', '40', script]);

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { BIN, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { cliCommand, cliEnv, type CliResult, newConfigDir, runCli } from '../support/cli.js';
 import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import {
   keepTasksRunning,
@@ -230,8 +230,7 @@ describe('runvoy run --lock-wait', () => {
   it('waits, says that it is waiting, and takes the lock once the holder’s task stops', async () => {
     const a = await holder('deploy');
     const child = spawn(
-      process.execPath,
-      [BIN, 'run', '--image', IMAGE, '--lock', 'deploy', '--lock-wait', '2m', '--', 'echo', 'B'],
+      ...cliCommand(['run', '--image', IMAGE, '--lock', 'deploy', '--lock-wait', '2m', '--', 'echo', 'B']),
       {
         env: cliEnv(configDir),
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, newConfigDir, runCli } from '../support/cli.js';
+import { cliCommand, cliEnv, cliShellCommand, newConfigDir, runCli } from '../support/cli.js';
 import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import { putLines, sampleLines } from '../support/log-writer.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -46,7 +46,7 @@ async function startRun(): Promise<Started> {
  */
 function runBytes(args: string[]): Promise<{ stdout: Buffer; stderr: string; exitCode: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(...cliCommand([...args]), {
       env: cliEnv(configDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -113,7 +113,7 @@ describe('runvoy logs against the emulator', () => {
       const dir = mkdtempSync(join(tmpdir(), 'runvoy-logs-'));
       const file = join(dir, 'out.txt');
       const exitCode = await new Promise<number>((resolve, reject) => {
-        const child = spawn(`"${process.execPath}" "${BIN}" logs ${run.id} > "${file}"`, {
+        const child = spawn(`${cliShellCommand(['logs', run.id])} > "${file}"`, {
           shell: true,
           env: cliEnv(configDir),
           stdio: ['ignore', 'ignore', 'inherit'],
@@ -180,7 +180,7 @@ describe('runvoy logs against the emulator', () => {
   it('--follow prints exactly the 10,000 lines appended in bursts while it runs, then exits when the task stops', async () => {
     const run = await startRun();
     const lines = sampleLines(10_000, 60);
-    const child = spawn(process.execPath, [BIN, 'logs', run.id, '--follow'], {
+    const child = spawn(...cliCommand(['logs', run.id, '--follow']), {
       env: cliEnv(configDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -231,8 +231,7 @@ describe('runvoy logs against the emulator', () => {
   it('an attached `run` without a terminal streams the log to stdout and status to stderr; with --json, NDJSON log events', async () => {
     for (const json of [false, true]) {
       const child = spawn(
-        process.execPath,
-        [BIN, 'run', ...(json ? ['--json'] : []), '--image', IMAGE, '--', 'sh', '-c', 'work'],
+        ...cliCommand(['run', ...(json ? ['--json'] : []), '--image', IMAGE, '--', 'sh', '-c', 'work']),
         { env: cliEnv(configDir), stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const chunks: Buffer[] = [];

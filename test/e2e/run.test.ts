@@ -12,7 +12,7 @@ import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { awsCli, BIN, cliEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { awsCli, cliCommand, cliEnv, type CliResult, newConfigDir, runCli } from '../support/cli.js';
 import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import {
   keepTasksRunning,
@@ -128,7 +128,7 @@ async function waitForTask(): Promise<Record_> {
 
 /** The CLI as a child process that the test can signal, with its output so far. */
 function spawnCli(args: string[], configDir: string) {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(...cliCommand([...args]), {
     env: cliEnv(configDir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,10 +1,29 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { awsEnv, motoUrl } from './moto.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/run.js');
+
+/**
+ * The CLI under test: RUNVOY_CLI names a single-executable binary (`RUNVOY_CLI=release/linux-x64/runvoy
+ * npm run test:e2e`), run with a PATH that holds nothing but its own directory (no Node); unset, the npm
+ * package's bin/run.js under this Node.
+ */
+export const CLI_BINARY = process.env.RUNVOY_CLI ? resolve(process.env.RUNVOY_CLI) : undefined;
+
+/** The program and arguments that run the CLI under test with `args`. */
+export function cliCommand(args: string[]): [string, string[]] {
+  // `--` as in bin/run.js's shebang: Node 20 would otherwise read `--env-file` after the script name.
+  return CLI_BINARY ? [CLI_BINARY, args] : [process.execPath, ['--', BIN, ...args]];
+}
+
+/** The same, as one line for `sh -c`, every word single-quoted. */
+export function cliShellCommand(args: string[]): string {
+  const [file, rest] = cliCommand(args);
+  return [file, ...rest].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+}
 
 export interface CliResult {
   stdout: string;
@@ -53,7 +72,8 @@ export function cliEnv(
   extra: Record<string, string | undefined> = {},
   options: { emulator?: boolean } = {},
 ): Record<string, string> {
-  return isolatedEnv({ NO_COLOR: '1', RUNVOY_CONFIG_DIR: configDir, ...extra }, options);
+  const path = CLI_BINARY ? { PATH: dirname(CLI_BINARY) } : {};
+  return isolatedEnv({ NO_COLOR: '1', RUNVOY_CONFIG_DIR: configDir, ...path, ...extra }, options);
 }
 
 /** `aws --endpoint-url URL ... --output json` with the AWS CLI on PATH, pointed at the emulator. */
@@ -70,8 +90,8 @@ export function awsCli(args: string[]): unknown {
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env = cliEnv(options.configDir ?? newConfigDir(), options.env, { emulator: options.emulator });
   return new Promise((resolvePromise, reject) => {
-    // `--` as in bin/run.js's shebang: Node 20 would otherwise read `--env-file` after the script name.
-    const child = spawn(process.execPath, ['--', BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [file, fileArgs] = cliCommand(args);
+    const child = spawn(file, fileArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     // Decoded as streams, so a character split across two chunks is not garbled.

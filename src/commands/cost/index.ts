@@ -14,6 +14,7 @@ import {
 import { parseSince, SINCE_SYNTAX } from '../../core/duration.js';
 import { isoSeconds } from '../../core/time.js';
 import type { ExecutionCost } from '../../services/cost-report.js';
+import { choices } from '../../flag-choices.js';
 
 type CostOutput = ({ kind: 'execution' } & ExecutionCost) | ({ kind: 'report' } & CostReport);
 
@@ -38,8 +39,14 @@ See also \`runvoy cost prices\`.`;
       description: 'Report start: a duration ago (30d, 12h) or an ISO date [default: 30d].',
     }),
     until: Flags.string({ description: 'Report end: a duration ago or an ISO date [default: now].' }),
-    by: Flags.string({ description: `Group by: ${COST_GROUPINGS.join(', ')} [default: user].` }),
-    format: Flags.string({ description: `Output: ${REPORT_FORMATS.join(', ')} [default: table].` }),
+    by: Flags.string({
+      description: `Group by: ${COST_GROUPINGS.join(', ')} [default: user].`,
+      options: choices(COST_GROUPINGS),
+    }),
+    format: Flags.string({
+      description: `Output: ${REPORT_FORMATS.join(', ')} [default: table].`,
+      options: choices(REPORT_FORMATS),
+    }),
     user: Flags.string({ description: 'Only the executions of `me` or of a caller ARN.' }),
   };
 
