@@ -8,6 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 pjson.oclif.commands = './src/commands';
+for (const [event, target] of Object.entries(pjson.oclif.hooks ?? {})) {
+  pjson.oclif.hooks[event] = target.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
+}
+// oclif loads the plugins package.json names only from `dependencies`; runvoy bundles them (devDependencies).
+pjson.dependencies = Object.fromEntries(
+  pjson.oclif.plugins.map((name) => [name, pjson.devDependencies[name]]),
+);
 await execute({
   development: true,
   loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson },

@@ -327,6 +327,7 @@ export const COMMAND_PERMISSIONS = {
       { action: 'pricing:GetProducts', on: '*', when: 'with --refresh (in us-east-1 or ap-south-1)' },
     ],
   },
+  autocomplete: { command: 'autocomplete', permissions: NONE },
   'config:get': { command: 'config get', permissions: NONE },
   'config:list': { command: 'config list', permissions: NONE },
   'config:path': { command: 'config path', permissions: NONE },

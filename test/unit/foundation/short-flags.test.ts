@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Config } from '@oclif/core';
@@ -51,7 +51,14 @@ async function ownShortFlags(): Promise<ShortFlag[]> {
 
 /** The one-letter flags of the plugins' commands (help, autocomplete), as oclif loads them. */
 async function pluginShortFlags(): Promise<ShortFlag[]> {
-  const config = await Config.load(ROOT);
+  // oclif loads the plugins named in package.json only from `dependencies`; runvoy bundles them, so they
+  // are devDependencies: name them as dependencies here, as the bundle build does.
+  const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    oclif: { plugins: string[] };
+    devDependencies: Record<string, string>;
+  };
+  const dependencies = Object.fromEntries(pjson.oclif.plugins.map((p) => [p, pjson.devDependencies[p]]));
+  const config = await Config.load({ root: ROOT, pjson: { ...pjson, dependencies } as never });
   return config.commands
     .filter((c) => c.pluginName !== 'runvoy')
     .flatMap((c) =>
