@@ -1,18 +1,13 @@
-import type { RunTaskCommandInput, Task } from '@aws-sdk/client-ecs';
+import type { RunTaskCommandInput, RunTaskCommandOutput, Task } from '@aws-sdk/client-ecs';
 import { loadSdk } from './sdk.js';
-import { CLIENT_DEFAULTS, type AwsClients } from './clients.js';
-import { lostGraceFloorMs, runTaskWorstCaseMs } from '../core/grace.js';
+import type { AwsClients } from './clients.js';
 import type { TaskDefinitionInput } from '../core/taskdef.js';
 import type { TaskOverrides } from '../core/run-plan.js';
 import { RunvoyError } from '../core/errors.js';
 import { ORIGIN } from './call-observer.js';
+import { PhaseClock, RunTaskDeadlineError, type RunTaskDeadline } from './run-task-deadline.js';
 
 const ecsModule = () => loadSdk('@aws-sdk/client-ecs');
-
-/** The longest a run's RunTask phase can take with these clients' timeouts and retries: 17 minutes. */
-export const RUN_TASK_WORST_CASE_MS = runTaskWorstCaseMs(CLIENT_DEFAULTS);
-/** The shortest `reconcile --grace` (and the grace `kill` uses): RunTask's worst case, in whole minutes. */
-export const LOST_GRACE_FLOOR_MS = lostGraceFloorMs(CLIENT_DEFAULTS);
 
 export interface RunTaskInput {
   cluster: string;
@@ -27,6 +22,8 @@ export interface RunTaskInput {
   spot: boolean;
   /** Registers the task definition when RunTask says the family does not exist. */
   register: () => Promise<TaskDefinitionInput>;
+  /** No RunTask or RegisterTaskDefinition is sent from then on, and a call in flight is aborted then. */
+  deadline: RunTaskDeadline;
 }
 
 export interface RunTaskResult {
@@ -53,17 +50,31 @@ const SPOT_CAPACITY = /capacity is unavailable|no capacity|insufficient capacity
  * Starts the task. A warm run is one RunTask call: the task definition is registered only when
  * RunTask says its family does not exist. With --spot, a Spot capacity shortage falls back to
  * on-demand Fargate (with its own client token, so a retry of the whole run stays idempotent).
+ * Nothing is sent after `input.deadline`, and a call in flight then is aborted (RunTaskDeadlineError).
  */
 export async function runTask(clients: AwsClients, input: RunTaskInput): Promise<RunTaskResult> {
+  const clock = new PhaseClock(input.deadline);
+  try {
+    return await runTaskWithin(clients, input, clock);
+  } finally {
+    clock.dispose();
+  }
+}
+
+async function runTaskWithin(
+  clients: AwsClients,
+  input: RunTaskInput,
+  clock: PhaseClock,
+): Promise<RunTaskResult> {
   let registered = false;
   const attempt = async (spot: boolean): Promise<Task> => {
     try {
-      return await sendRunTask(clients, input, spot);
+      return await sendRunTask(clients, input, spot, clock);
     } catch (error) {
       if (registered || !isMissingTaskDefinition(error)) throw error;
-      await registerTaskDefinition(clients, await input.register());
+      await sendRegisterTaskDefinition(clients, await input.register(), clock);
       registered = true;
-      return sendRunTask(clients, input, spot);
+      return sendRunTask(clients, input, spot, clock);
     }
   };
   if (!input.spot)
@@ -90,10 +101,12 @@ const NEVER_SENT = new Set(['CredentialsProviderError', 'ProviderError', 'TokenP
  * Whether the task may have started although runTask threw: the last RunTask may have reached ECS and its
  * answer been lost (a timeout, a reset connection, a server error). Not when ECS answered: with no task
  * (its `failures`), with a client error, or (after one attempt only) with throttling; nor when the request
- * never left (no credentials, the endpoint refused the connection), nor when registering the task
- * definition failed (the RunTask before it had answered that the family did not exist).
+ * never left (no credentials, the endpoint refused the connection, the phase's deadline had passed), nor
+ * when registering the task definition failed (the RunTask before it had answered that the family did not
+ * exist). A RunTask abandoned at the deadline while in flight may have started the task.
  */
 export function runTaskMayHaveStarted(error: unknown): boolean {
+  if (error instanceof RunTaskDeadlineError) return error.sent && error.operation === 'RunTask';
   if (error instanceof RunvoyError || error instanceof SpotCapacityError) return false;
   const e = error as {
     name?: string;
@@ -121,7 +134,12 @@ export class SpotCapacityError extends Error {
   }
 }
 
-async function sendRunTask(clients: AwsClients, input: RunTaskInput, spot: boolean): Promise<Task> {
+async function sendRunTask(
+  clients: AwsClients,
+  input: RunTaskInput,
+  spot: boolean,
+  clock: PhaseClock,
+): Promise<Task> {
   const { RunTaskCommand } = await ecsModule();
   const ecs = await clients.ecs();
   const request: RunTaskCommandInput = {
@@ -146,7 +164,7 @@ async function sendRunTask(clients: AwsClients, input: RunTaskInput, spot: boole
     enableECSManagedTags: true,
   };
   try {
-    const out = await ecs.send(new RunTaskCommand(request));
+    const out = await clock.send<RunTaskCommandOutput>(ecs, new RunTaskCommand(request), 'RunTask');
     const task = out.tasks?.[0];
     if (task) return task;
     const failure = out.failures?.[0];
@@ -166,14 +184,14 @@ async function sendRunTask(clients: AwsClients, input: RunTaskInput, spot: boole
   }
 }
 
-export async function registerTaskDefinition(
+async function sendRegisterTaskDefinition(
   clients: AwsClients,
   input: TaskDefinitionInput,
-): Promise<string> {
+  clock: PhaseClock,
+): Promise<void> {
   const { RegisterTaskDefinitionCommand } = await ecsModule();
   const ecs = await clients.ecs();
-  const out = await ecs.send(new RegisterTaskDefinitionCommand(input as never));
-  return out.taskDefinition?.taskDefinitionArn ?? '';
+  await clock.send(ecs, new RegisterTaskDefinitionCommand(input as never), 'RegisterTaskDefinition');
 }
 
 /** DescribeTasks in batches of 100 (its limit). Tasks ECS no longer knows are simply absent. */

@@ -2,8 +2,12 @@ import { Flags } from '@oclif/core';
 import { RunvoyCommand } from '../base-command.js';
 import { DURATION_SYNTAX, parseDuration } from '../core/duration.js';
 import { validationError } from '../core/errors.js';
-import { DEFAULT_LOST_GRACE_MS } from '../core/reconcile-plan.js';
-import { LOST_GRACE_FLOOR_MS } from '../aws/tasks.js';
+import {
+  DEFAULT_LOST_GRACE_MS,
+  LOST_GRACE_FLOOR_MS,
+  RUN_TASK_PHASE_LIMIT_MS,
+  wholeMinutes as minutes,
+} from '../core/grace.js';
 import type { ReconcileReport } from '../services/reconcile.js';
 import { reconcileTable } from '../ui/tables.js';
 
@@ -19,7 +23,7 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
   static override flags = {
     'dry-run': Flags.boolean({ description: 'Show what it would do; write nothing and stop nothing.' }),
     grace: Flags.string({
-      description: `How long after its record was written a run whose task ECS does not know is still waited for (default ${minutes(DEFAULT_LOST_GRACE_MS)}). At least ${minutes(LOST_GRACE_FLOOR_MS)}, the longest RunTask can take with runvoy's timeouts and retries: a shorter grace could mark LOST, and free the lock of, a run whose task is still starting. A shorter value is refused (exit 2).`,
+      description: `How long after its record was written (or its lock taken) a run whose task ECS does not know is still waited for (default ${minutes(DEFAULT_LOST_GRACE_MS)}). At least ${minutes(LOST_GRACE_FLOOR_MS)}: a run sends no RunTask after ${minutes(RUN_TASK_PHASE_LIMIT_MS)}, whatever its aws.timeout, and the rest is a margin for a RunTask that reached ECS just before then and for clock differences between machines. A shorter grace could mark LOST, and free the lock of, a run whose task is still starting, so it is refused (exit 2).`,
     }),
   };
 
@@ -34,7 +38,7 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
             field: '--grace',
             value: flags.grace,
             allowed: `${DURATION_SYNTAX}, at least ${minutes(LOST_GRACE_FLOOR_MS)}`,
-            hint: `The floor is the longest RunTask can take with runvoy's timeouts and retries: a shorter grace could mark LOST, and free the lock of, a run whose task is still starting (docs/locks.md).`,
+            hint: `A run may send RunTask up to ${minutes(RUN_TASK_PHASE_LIMIT_MS)} after taking its lock, and the floor adds a margin for clock differences between machines: a shorter grace could mark LOST, and free the lock of, a run whose task is still starting (docs/locks.md).`,
           },
         ]);
       }
@@ -61,9 +65,4 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
           : ''),
     );
   }
-}
-
-/** A whole number of minutes, as the flag takes it: 17m. */
-function minutes(ms: number): string {
-  return `${Math.ceil(ms / 60_000)}m`;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionRecord } from './execution.js';
+import { runTaskPhaseStart } from './grace.js';
 import { EXECUTION_ID_LENGTH, ID_ALPHABET, isExecutionId } from './ids.js';
 import type { LockItem } from './lock-protocol.js';
 import { executionIdFromStartedBy } from './run-plan.js';
@@ -24,12 +25,8 @@ export interface ClusterTask extends EcsTask {
   };
 }
 
-/**
- * Default grace before a run whose task ECS does not know is marked LOST (measured from when its record was
- * written). At least the floor that covers RunTask's worst case (src/core/grace.ts: 17 minutes), with room
- * for clock skew between the CLI that ran and the one that reconciles.
- */
-export const DEFAULT_LOST_GRACE_MS = 20 * 60_000;
+/** The default grace before a run whose task ECS does not know is marked LOST (src/core/grace.ts). */
+export { DEFAULT_LOST_GRACE_MS } from './grace.js';
 
 export const EXECUTION_ID_TAG = 'runvoy:execution-id';
 export const CALLER_TAG = 'runvoy:caller';
@@ -105,12 +102,13 @@ export function candidateIdOf(task: ClusterTask): string {
   return executionIdOfTask(task) ?? adoptedExecutionId(task.taskArn);
 }
 
-/** How long ago the record was written: its createdAt, or when it took its lock if that was later. */
+/**
+ * How long ago the run's RunTask phase began (its createdAt, or when it took its lock if that was later):
+ * the instant the runner counts its RunTask deadline from (src/core/grace.ts).
+ */
 function ageMs(record: ExecutionRecord, now: number, acquiredAt: string | undefined): number {
-  const created = Date.parse(record.createdAt);
-  if (Number.isNaN(created)) return Number.POSITIVE_INFINITY;
-  const acquired = acquiredAt === undefined ? Number.NaN : Date.parse(acquiredAt);
-  return now - (Number.isNaN(acquired) ? created : Math.max(created, acquired));
+  const start = runTaskPhaseStart(record.createdAt, acquiredAt);
+  return Number.isNaN(start) ? Number.POSITIVE_INFINITY : now - start;
 }
 
 function decideAlive(

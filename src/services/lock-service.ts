@@ -49,13 +49,16 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Every retry backs off with jitter and stops at the --lock-wait deadline: waiting for a held lock, and
  * writing again after a lost race (a few quick retries even with --lock-wait 0, then exit 3). A malformed
  * lock item is an error before anything is written (Store.getLock).
+ *
+ * Also returns the `acquiredAt` written on the lock: it is taken before the transaction is sent, and the run's
+ * RunTask deadline counts from it (src/core/grace.ts), however long the transaction then takes.
  */
 export async function createWithLock(
   ctx: LockContext,
   record: ExecutionRecord,
   lockName: string,
   options: AcquireOptions,
-): Promise<{ record: ExecutionRecord; takeover?: LockItem }> {
+): Promise<{ record: ExecutionRecord; acquiredAt: string; takeover?: LockItem }> {
   const now = ctx.now ?? Date.now;
   const sleep = ctx.sleep ?? defaultSleep;
   const deadline = now() + Math.max(0, options.waitMs);
@@ -83,6 +86,8 @@ export async function createWithLock(
     if (free) {
       const fence = decision.nextFence;
       const written: ExecutionRecord = { ...record, lockName, fence };
+      const at = now();
+      const acquiredAt = new Date(at).toISOString();
       const item: LockItem = {
         name: lockName,
         state: 'HELD',
@@ -90,8 +95,8 @@ export async function createWithLock(
         holderArn: record.callerArn,
         holderHost: record.host,
         command: record.command,
-        acquiredAt: new Date(now()).toISOString(),
-        leaseExpiresAt: options.leaseUntil(now()),
+        acquiredAt,
+        leaseExpiresAt: options.leaseUntil(at),
         fence,
         version: newLockVersion(),
       };
@@ -104,7 +109,7 @@ export async function createWithLock(
           },
           options.audit,
         );
-        return { record: written, takeover: mustVerify ? current : undefined };
+        return { record: written, acquiredAt, takeover: mustVerify ? current : undefined };
       } catch (error) {
         if (!(error instanceof TransactionConflict)) throw error;
         // Someone wrote the lock between our read and our write: decide again on what is there now.

@@ -3,10 +3,16 @@ import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients.js';
 import { createTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
 import type { AuditEvent, Store } from '../aws/store.js';
-import { describeTask, runTask, stopTask, RUN_TASK_WORST_CASE_MS, type RunTaskResult } from '../aws/tasks.js';
+import { describeTask, runTask, stopTask, type RunTaskResult } from '../aws/tasks.js';
 import { awsFailureKind } from '../aws/errors.js';
 import type { RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
+import {
+  LOST_GRACE_FLOOR_MS,
+  RUN_TASK_PHASE_LIMIT_MS,
+  runTaskDeadline,
+  runTaskPhaseStart,
+} from '../core/grace.js';
 import { newExecutionId } from '../core/ids.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import type { RunRequest } from '../core/run-request.js';
@@ -39,6 +45,8 @@ export interface RunDeps {
   stack: StackContext;
   reporter: RunReporter;
   now?: () => number;
+  /** How long the RunTask phase may take (src/core/grace.ts); shorter in tests. */
+  runTaskPhaseLimitMs?: number;
 }
 
 export function taskDefSpecFor(request: RunRequest, stack: StackContext): TaskDefSpec {
@@ -64,6 +72,11 @@ export function taskTags(request: RunRequest, record: ExecutionRecord): Record<s
  * Writes the record (and takes the lock) in one transaction, then starts the task. If ECS starts nothing,
  * the record becomes FAILED and the lock is released before the error is thrown. Every error after the
  * record is written names the execution and says what state it is in (src/services/start-outcome.ts).
+ *
+ * No RunTask is sent after the phase's deadline: RUN_TASK_PHASE_LIMIT_MS from the later of the record's
+ * createdAt and the lock's acquiredAt, the instant reconcile counts its grace from, both taken before the
+ * transaction is sent. A start that runs out of time fails (FAILED, lock freed) if no RunTask was in
+ * flight, and is "may have started" if one was.
  */
 export async function startExecution(deps: RunDeps, request: RunRequest): Promise<ExecutionRecord> {
   const { clients, store, stack, reporter } = deps;
@@ -73,6 +86,8 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
   const createdAt = new Date(now());
   const timeoutAt =
     request.timeoutMs === undefined ? undefined : new Date(createdAt.getTime() + request.timeoutMs);
+  const phaseLimitMs = deps.runTaskPhaseLimitMs ?? RUN_TASK_PHASE_LIMIT_MS;
+  let phaseStart = createdAt.getTime();
   let record: ExecutionRecord = {
     id: newExecutionId(),
     status: 'PENDING',
@@ -116,15 +131,20 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
       request.lockName,
       {
         waitMs: request.lockWaitMs,
-        // Until its task is recorded, the lease is all that protects a holder: it lasts at least as long as
-        // RunTask can take, so that nobody takes the lock over while the task is being started.
+        // Until its task is recorded, the lease is all that protects a holder: it lasts as long as reconcile's
+        // grace floor (the RunTask deadline plus its margin), so that nobody takes the lock over while the
+        // task may still be started.
         leaseUntil: (t) =>
-          Math.max(request.detach ? deadline(t) : t + ATTACHED_LEASE_MS, t + RUN_TASK_WORST_CASE_MS),
+          Math.max(
+            request.detach ? deadline(t) : t + ATTACHED_LEASE_MS,
+            Math.max(t, createdAt.getTime()) + LOST_GRACE_FLOOR_MS,
+          ),
         onWait: (lock, remaining) => reporter.waitingForLock(lock, remaining),
         audit,
       },
     );
     record = acquired.record;
+    phaseStart = runTaskPhaseStart(record.createdAt, acquired.acquiredAt);
     reporter.lockAcquired(request.lockName, record.fence ?? 0, acquired.takeover);
   } else {
     await store.createExecution(record, undefined, audit);
@@ -164,6 +184,7 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
         reporter.registered(family);
         return buildTaskDefinition(spec, family);
       },
+      deadline: { at: runTaskDeadline(phaseStart, phaseLimitMs), limitMs: phaseLimitMs, now },
     });
   } catch (error) {
     // Marks the run FAILED when ECS started nothing; finds the task when RunTask's answer was lost; else

@@ -340,7 +340,7 @@ describe('executions against the emulator', () => {
       seeded('bbbb00000002', {
         status: 'RUNNING',
         taskArn: gone,
-        createdAt: new Date(Date.now() - 18 * 60_000).toISOString(),
+        createdAt: new Date(Date.now() - 8 * 60_000).toISOString(),
       }),
     ]);
     const timed = await detachedRun('--timeout', '1h', '--lock', 'job');
@@ -380,8 +380,8 @@ describe('executions against the emulator', () => {
 
     const patient = json<Report>(await cli(['reconcile', '--json', '--grace', '1h']));
     expect(patient.actions).toEqual([]);
-    // The shortest grace allowed (RunTask's worst case, 17m) marks the 18-minute-old one LOST.
-    const eager = json<Report>(await cli(['reconcile', '--json', '--grace', '17m']));
+    // The shortest grace allowed (the RunTask deadline plus its margin, 7m) marks the 8-minute-old one LOST.
+    const eager = json<Report>(await cli(['reconcile', '--json', '--grace', '7m']));
     expect(eager.actions).toEqual([expect.objectContaining({ action: 'lost', executionId: 'bbbb00000002' })]);
   });
 

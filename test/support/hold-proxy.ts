@@ -8,6 +8,12 @@ export interface HoldProxy {
   held: Promise<InterceptedRequest>;
   /** Forwards the held request to the emulator (once); its answer goes back to the caller as usual. */
   release(): void;
+  /**
+   * Resolves with the emulator's HTTP status for the held request once it has answered it (after
+   * `release()`), whether or not its caller is still waiting (a caller that gave up has its request
+   * carried out all the same, as AWS does with a request it received).
+   */
+  answered: Promise<number>;
   close(): Promise<void>;
 }
 
@@ -26,6 +32,8 @@ export async function startHoldProxy(
   let released = false;
   let resolveHeld: (request: InterceptedRequest) => void = () => undefined;
   const held = new Promise<InterceptedRequest>((resolve) => (resolveHeld = resolve));
+  let resolveAnswered: (status: number) => void = () => undefined;
+  const answered = new Promise<number>((resolve) => (resolveAnswered = resolve));
   const proxy = await startProxy(target, (request, actions) => {
     seen.push(request.operation);
     if (holding || !hold(request)) return actions.forward();
@@ -34,7 +42,7 @@ export async function startHoldProxy(
     releaseHeld = () => {
       if (forwarded) return;
       forwarded = true;
-      actions.forward();
+      actions.forward({ onAnswer: resolveAnswered });
     };
     if (released) releaseHeld();
     resolveHeld(request);
@@ -43,6 +51,7 @@ export async function startHoldProxy(
     ...proxy,
     seen,
     held,
+    answered,
     release: () => {
       released = true;
       releaseHeld();

@@ -22,9 +22,14 @@ export interface InterceptedRequest {
 export interface ProxyActions {
   /**
    * Sends the request on to the emulator. The answer goes back to the caller, unless `swallow` is
-   * given: then it gets the answer and the caller gets nothing.
+   * given: then it gets the answer and the caller gets nothing. `onAnswer` is told the answer's status
+   * once the emulator has answered (the caller may have gone by then).
    */
-  forward(options?: { delayMs?: number; swallow?: (answer: IncomingMessage) => void }): void;
+  forward(options?: {
+    delayMs?: number;
+    swallow?: (answer: IncomingMessage) => void;
+    onAnswer?: (status: number) => void;
+  }): void;
   /** Answers without asking the emulator. */
   respond(status: number, headers: Record<string, string | number>, payload: string): void;
   /** Breaks the caller's connection. */
@@ -62,10 +67,11 @@ export async function startProxy(
         operation:
           typeof req.headers['x-amz-target'] === 'string' ? (target.split('.').pop() ?? target) : target,
       };
-      const send = (swallow?: (answer: IncomingMessage) => void) => {
+      const send = (swallow?: (answer: IncomingMessage) => void, onAnswer?: (status: number) => void) => {
         const out = httpRequest(
           { host: upstream.hostname, port: upstream.port, method: req.method, path, headers: req.headers },
           (answer) => {
+            onAnswer?.(answer.statusCode ?? 502);
             if (swallow) return swallow(answer);
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
@@ -78,9 +84,9 @@ export async function startProxy(
         out.end(body);
       };
       handle(request, {
-        forward: ({ delayMs, swallow } = {}) => {
-          if (delayMs) setTimeout(() => send(swallow), delayMs);
-          else send(swallow);
+        forward: ({ delayMs, swallow, onAnswer } = {}) => {
+          if (delayMs) setTimeout(() => send(swallow, onAnswer), delayMs);
+          else send(swallow, onAnswer);
         },
         respond: (status, headers, payload) => {
           res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(payload) });

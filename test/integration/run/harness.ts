@@ -12,6 +12,7 @@ import { Store, type AuditEvent } from '../../../src/aws/store.js';
 import { runTask } from '../../../src/aws/tasks.js';
 import { Cache } from '../../../src/config/cache.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
+import { RUN_TASK_PHASE_LIMIT_MS } from '../../../src/core/grace.js';
 import { newExecutionId } from '../../../src/core/ids.js';
 import { buildContainerOverrides, startedByFor } from '../../../src/core/run-plan.js';
 import { buildTaskDefinition, taskDefinitionFamily } from '../../../src/core/taskdef.js';
@@ -165,6 +166,7 @@ export async function startTaskFor(h: Harness, record: ExecutionRecord): Promise
     assignPublicIp: h.stack.outputs.assignPublicIp,
     spot: false,
     register: async () => buildTaskDefinition(spec, family),
+    deadline: { at: Date.now() + RUN_TASK_PHASE_LIMIT_MS, limitMs: RUN_TASK_PHASE_LIMIT_MS },
   });
   return started.task;
 }

@@ -162,7 +162,7 @@ describe('kill of a task ECS no longer knows (AWS answers DescribeTasks with a M
       confirmed: false,
       unknownTaskArn: TASK_ARN,
       recordStatus: 'RUNNING',
-      lostAfter: '2024-06-15T12:20:00.000Z',
+      lostAfter: '2024-06-15T12:10:00.000Z',
     });
     expect(result.markedLost).toBeUndefined();
     expect(ecs.commandCalls(StopTaskCommand)).toEqual([]);

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../src/aws/clients.js';
 import { isMissingTaskDefinition, runTask, type RunTaskInput } from '../../../src/aws/tasks.js';
 import { RunvoyError } from '../../../src/core/errors.js';
+import { RUN_TASK_PHASE_LIMIT_MS } from '../../../src/core/grace.js';
 import { buildContainerOverrides } from '../../../src/core/run-plan.js';
 import { buildTaskDefinition, type TaskDefSpec } from '../../../src/core/taskdef.js';
 
@@ -66,6 +67,7 @@ function input(overrides: Partial<RunTaskInput> = {}): RunTaskInput {
       registerCalls += 1;
       return buildTaskDefinition(spec, FAMILY);
     },
+    deadline: { at: Date.now() + RUN_TASK_PHASE_LIMIT_MS, limitMs: RUN_TASK_PHASE_LIMIT_MS },
     ...overrides,
   };
 }
