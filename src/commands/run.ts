@@ -49,7 +49,8 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   static override strict = true;
   static override args = {
     command: Args.string({
-      description: 'Command and arguments to run: everything from the first argument that is not a flag.',
+      description:
+        'Command and arguments to run: everything from the first argument that is not a flag. Or the name of a task (TASK [-- ARGS...]).',
       ignoreStdin: true,
     }),
   };

@@ -8,7 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { EnvVar, SecretRef } from '../core/env.js';
-import { parseTaskFiles, taskEnvironment, type Task, type TaskFileSource } from '../core/task-file.js';
+import type { Task, TaskFileSource } from '../core/task-file.js';
 import {
   chooseTask,
   decideTask,
@@ -37,6 +37,9 @@ export async function loadTasks(cwd: string): Promise<TaskSet> {
       return { path: relative(cwd, file.path), dir: dirname(file.path), text, task: file.task };
     }),
   );
+  if (sources.length === 0) return { search: found.search, tasks: [] };
+  // The YAML parser is loaded only where there are task files: a plain `run` never pays for it.
+  const { parseTaskFiles } = await import('../core/task-file.js');
   return { search: found.search, tasks: parseTaskFiles(sources) };
 }
 
@@ -91,6 +94,7 @@ export async function readTaskEnvironment(
       }),
     ),
   );
+  const { taskEnvironment } = await import('../core/task-file.js');
   return taskEnvironment(task, contents);
 }
 
