@@ -30,7 +30,7 @@ end-to-end test checks that every request a command sends to AWS is listed there
 
 A policy for runvoy users can be limited to the stack's resources: the table (and its indexes,
 \`table/<name>/index/*\`), the cluster's tasks, task definitions named \`runvoy-<stack>-*\`, and roles under
-the path \`/runvoy/\`. Commands that are not listed (\`config ...\`, \`help\`, \`autocomplete\`) make no
+the path \`/runvoy/\`. Commands that are not listed (\`config ...\`, \`tasks ...\`, \`help\`, \`autocomplete\`) make no
 AWS call.
 `;
 

@@ -5,7 +5,7 @@ import type { AwsWait } from '../aws/watchdog.js';
 import { waitingLine } from '../ui/aws-wait.js';
 import { ExitCode, RunvoyError, UsageError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
-import { parseRunRequest, type RunRequest } from '../core/run-request.js';
+import { parseRunRequest, type RunInput, type RunRequest } from '../core/run-request.js';
 import { argvGrammar, splitRunArgv, type FlagShape } from '../core/run-argv.js';
 import { exitCodeForOutcome } from '../core/task-result.js';
 import type { ResolvedSetting } from '../core/settings.js';
@@ -30,6 +30,7 @@ export default class Run extends RunvoyCommand<RunResult> {
   static override summary = 'Run a command in a container on ECS Fargate, optionally behind a named lock.';
   static override description = `runvoy's flags come first: the command starts at the first argument that is not a flag or a flag's value (as with docker run), so \`run --image alpine ls -la\` runs \`ls -la\`. Put -- before a command that starts with "-".
 The command is passed to the container as an argument vector (exec form). With --shell it runs through sh -c: one argument is the script as written; several arguments are each quoted as one word and joined.
+Task files (runvoy.yml, .runvoy/NAME.yml, in this directory or the nearest parent that has them, up to the git root): \`run NAME\` runs the task NAME when one is defined, and \`run NAME -- ARGS\` adds ARGS to its command; flags given on the command line override the task's keys. \`run -- CMD\` always runs the command CMD, and \`--task NAME\` always the task. See \`runvoy tasks list\` and docs/task-files.md.
 Exits with the container's exit code. Ctrl-C detaches: the task keeps running and keeps its lock.`;
   static override examples = [
     '<%= config.bin %> run --image public.ecr.aws/docker/library/alpine:3.20 -- echo hello',
@@ -37,13 +38,19 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     '<%= config.bin %> run --image hashicorp/terraform:1.9 --lock prod-apply --lock-wait 10m -- apply -auto-approve',
     "<%= config.bin %> run --image alpine:3.20 --shell -- 'echo $HOSTNAME && uname -a'",
     '<%= config.bin %> run --image alpine:3.20 --detach --timeout 2h -- ./long-job.sh',
+    '<%= config.bin %> run migrate',
+    '<%= config.bin %> run --cpu 1024 migrate -- --steps 2',
   ];
-  static override usage = '<%= command.id %> [FLAGS] [--] [COMMAND [ARGS...]]';
+  static override usage = [
+    '<%= command.id %> [FLAGS] [--] [COMMAND [ARGS...]]',
+    '<%= command.id %> [FLAGS] TASK [-- ARGS...]',
+  ];
   // The command is split off before parsing (see init), so what reaches the parser is runvoy's flags only.
   static override strict = true;
   static override args = {
     command: Args.string({
-      description: 'Command and arguments to run: everything from the first argument that is not a flag.',
+      description:
+        'Command and arguments to run: everything from the first argument that is not a flag. Or the name of a task (TASK [-- ARGS...]).',
       ignoreStdin: true,
     }),
   };
@@ -89,11 +96,19 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       description: 'Validate and print the plan and cost estimate; writes nothing.',
     }),
     'over-budget': Flags.boolean({ description: 'Run even if it would break a configured budget.' }),
+    task: Flags.string({
+      description:
+        'Run the task NAME of a task file (runvoy.yml, .runvoy/NAME.yml); the arguments are added to its command.',
+    }),
   };
 
   private runFlags: Record<string, unknown> = {};
   /** The container's command: everything after runvoy's own flags (see splitRunArgv). */
   private commandArgv: string[] = [];
+  /** Whether the command came after an explicit `--` (then it is never a task's name). */
+  private commandAfterDashes = false;
+  /** A task file's variables and secrets (see applyTaskFile). */
+  private taskBase: RunInput['base'];
 
   public override async init(): Promise<void> {
     const grammar = argvGrammar({
@@ -102,6 +117,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       json: { type: 'boolean' },
     });
     const { flags, command } = splitRunArgv(this.argv, grammar);
+    this.commandAfterDashes = this.argv[flags.length] === '--';
     this.argv = flags;
     this.commandArgv = command;
     await super.init();
@@ -120,7 +136,8 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   }
 
   protected async execute(): Promise<RunResult> {
-    const { flags, argv } = await this.parse(Run);
+    const { flags: given, argv } = await this.parse(Run);
+    const flags = await this.applyTaskFile(given);
     this.runFlags = flags;
     const request = await this.buildRequest(flags, argv as string[]);
 
@@ -260,6 +277,24 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     };
   }
 
+  /**
+   * `run NAME [-- ARGS]` and `run --task NAME`: the task's keys become flags (those given win) and its
+   * command the command (core/task-run.ts says which runs are tasks).
+   */
+  private async applyTaskFile(given: RunFlags): Promise<RunFlags> {
+    const { resolveTaskRun } = await import('../services/task-files.js');
+    const resolved = await resolveTaskRun({
+      flags: given,
+      command: this.commandArgv,
+      afterDashes: this.commandAfterDashes,
+      cwd: process.cwd(),
+    });
+    if (resolved.task) this.note(`Task ${resolved.task.name} (${resolved.task.file}:${resolved.task.line})`);
+    this.commandArgv = resolved.command;
+    this.taskBase = resolved.base;
+    return resolved.flags;
+  }
+
   /** `stray`: what the flag parser did not take among runvoy's flags (the command was split off first). */
   private async buildRequest(flags: RunFlags, stray: string[]): Promise<RunRequest> {
     if (stray.length > 0) {
@@ -311,6 +346,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       detach: flags.detach,
       taskRole: flags['task-role'],
       ephemeralStorage: flags['ephemeral-storage'],
+      base: this.taskBase,
     });
   }
 

@@ -334,6 +334,8 @@ export const COMMAND_PERMISSIONS = {
   'config:set': { command: 'config set', permissions: NONE },
   'config:unset': { command: 'config unset', permissions: NONE },
   'config:validate': { command: 'config validate', permissions: NONE },
+  'tasks:list': { command: 'tasks list', permissions: NONE },
+  'tasks:show': { command: 'tasks show', permissions: NONE },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type PermissionCommandId = keyof typeof COMMAND_PERMISSIONS;

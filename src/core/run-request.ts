@@ -70,6 +70,8 @@ export interface RunInput {
   detach: boolean;
   taskRole?: string;
   ephemeralStorage?: number;
+  /** A task file's variables and secrets (see task-file.ts): --env, --env-file and --secret override them by name. */
+  base?: { env: EnvVar[]; secrets: SecretRef[] };
 }
 
 /**
@@ -80,6 +82,8 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.
 const ROLE_PATH_MAX = 512;
 /** The longest fence we reserve room for when checking the overrides size. */
 const FENCE_ROOM = 999_999_999_999;
+/** --timeout: from a minute to 14 days. */
+export const TIMEOUT_BOUNDS = { min: 60_000, max: 14 * 86_400_000 };
 
 /** Parses and checks every run option; throws one UsageError listing every bad value. */
 export function parseRunRequest(input: RunInput): RunRequest {
@@ -130,15 +134,18 @@ export function parseRunRequest(input: RunInput): RunRequest {
     const parsed = take(parseEnvPair(pair));
     if (parsed) put(parsed);
   }
-  const env = [...byName.values()];
-  const secrets = input.secrets
+  const given = [...byName.values()];
+  const givenSecrets = input.secrets
     .map((s) => take(parseSecret(s)))
     .filter((s): s is SecretRef => s !== undefined);
   const dupes = validateUniqueNames(
-    [...env.map((e) => e.name), ...secrets.map((s) => s.name)],
+    [...given.map((e) => e.name), ...givenSecrets.map((s) => s.name)],
     '--env, --env-file and --secret',
   );
   if (dupes) issues.push(dupes);
+  const overridden = new Set([...given, ...givenSecrets].map((v) => v.name));
+  const env = [...(input.base?.env ?? []).filter((v) => !overridden.has(v.name)), ...given];
+  const secrets = [...(input.base?.secrets ?? []).filter((s) => !overridden.has(s.name)), ...givenSecrets];
 
   const tags: Record<string, string> = {};
   for (const text of input.tags) {
@@ -156,18 +163,13 @@ export function parseRunRequest(input: RunInput): RunRequest {
   if (input.lockWait !== undefined) {
     if (input.lock === undefined) {
       issues.push({ field: '--lock-wait', value: input.lockWait, allowed: 'only together with --lock' });
-    } else if (!/^0+(\.0+)?[smhd]?$/.test(input.lockWait.trim())) {
-      const issue = validateDuration(input.lockWait, '--lock-wait');
-      if (issue) issues.push(issue);
-      else lockWaitMs = parseDuration(input.lockWait) ?? 0;
+    } else {
+      lockWaitMs = take(parseLockWait(input.lockWait)) ?? 0;
     }
   }
   let timeoutMs: number | undefined;
   if (input.timeout.value !== undefined && input.timeout.value !== '') {
-    const issue = validateDuration(input.timeout.value, input.timeout.field, {
-      min: 60_000,
-      max: 14 * 86_400_000,
-    });
+    const issue = validateDuration(input.timeout.value, input.timeout.field, TIMEOUT_BOUNDS);
     if (issue) issues.push(issue);
     else timeoutMs = parseDuration(input.timeout.value);
   }
@@ -229,7 +231,13 @@ function toInt(setting: Sourced<string | number>, issues: ValidationIssue[]): nu
   return n;
 }
 
-function isRoleArn(text: string): boolean {
+/** --lock-wait: a duration, or zero (`0`, `0s`...: fail at once) in milliseconds. */
+export function parseLockWait(text: string, field = '--lock-wait'): number | ValidationIssue {
+  if (/^0+(\.0+)?[smhd]?$/.test(text.trim())) return 0;
+  return validateDuration(text, field) ?? parseDuration(text) ?? 0;
+}
+
+export function isRoleArn(text: string): boolean {
   const path = ROLE_ARN.exec(text)?.[1];
   return path !== undefined && path.length <= ROLE_PATH_MAX;
 }

@@ -8,6 +8,8 @@ export interface ProxiedRequest {
   /** The IAM action the request needs, e.g. `dynamodb:Query` (see `iamActionOf`). */
   iamAction: string;
   startedAt: number;
+  /** The request body as sent (JSON for the JSON protocols), to compare what two runs asked for. */
+  body: string;
 }
 
 /** REST operations (no X-Amz-Target, no Action) by service, method and path. */
@@ -50,8 +52,8 @@ export interface AwsProxy {
 }
 
 /**
- * A loopback HTTP proxy in front of the emulator that records every AWS request and can add latency,
- * to count round trips and prove that bad input sends nothing.
+ * A loopback HTTP proxy in front of the emulator that records every AWS request (and its body) and can
+ * add latency, to count round trips, prove that bad input sends nothing, and compare what was sent.
  */
 export async function startAwsProxy(target: string, options: { delayMs?: number } = {}): Promise<AwsProxy> {
   const requests: ProxiedRequest[] = [];
@@ -63,6 +65,7 @@ export async function startAwsProxy(target: string, options: { delayMs?: number 
         operation: request.target,
         iamAction: iamActionOf(request),
         startedAt: Date.now(),
+        body: request.body.toString('utf8'),
       });
     }
     actions.forward({ delayMs: options.delayMs });

@@ -39,6 +39,8 @@ export interface CliOptions {
   /** Whether to point the CLI at the emulator (default true). */
   emulator?: boolean;
   timeoutMs?: number;
+  /** The working directory (task files are found from it); the test process's when not given. */
+  cwd?: string;
 }
 
 export function newConfigDir(): string {
@@ -91,7 +93,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   const env = cliEnv(options.configDir ?? newConfigDir(), options.env, { emulator: options.emulator });
   return new Promise((resolvePromise, reject) => {
     const [file, fileArgs] = cliCommand(args);
-    const child = spawn(file, fileArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, fileArgs, { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     // Decoded as streams, so a character split across two chunks is not garbled.

@@ -343,3 +343,48 @@ describe('parseRunRequest: --task-role', () => {
     ]);
   });
 });
+
+describe('parseRunRequest: a task file as the base (--env, --env-file and --secret override it by name)', () => {
+  const base = {
+    env: [
+      { name: 'A', value: 'task' },
+      { name: 'B', value: 'task' },
+      { name: 'C', value: 'task' },
+    ],
+    secrets: [
+      { name: 'S', valueFrom: '/task/s' },
+      { name: 'T', valueFrom: '/task/t' },
+    ],
+  };
+
+  it('keeps the task variables and secrets first, in order', () => {
+    const request = parseRunRequest(input({ base }));
+    expect(request.env).toEqual(base.env);
+    expect(request.secrets).toEqual(base.secrets);
+  });
+
+  it('lets --env-file, --env and --secret replace a task variable or secret of the same name', () => {
+    const request = parseRunRequest(
+      input({
+        base,
+        envFiles: [{ path: 'f.env', content: 'B=file\n' }],
+        env: ['A=flag', 'S=plain now'],
+        secrets: ['C=/flag/c', 'T=/flag/t'],
+      }),
+    );
+    expect(request.env).toEqual([
+      { name: 'B', value: 'file' },
+      { name: 'A', value: 'flag' },
+      { name: 'S', value: 'plain now' },
+    ]);
+    expect(request.secrets).toEqual([
+      { name: 'C', valueFrom: '/flag/c' },
+      { name: 'T', valueFrom: '/flag/t' },
+    ]);
+  });
+
+  it('still refuses a name given twice on the command line', () => {
+    const issues = issuesOf(() => parseRunRequest(input({ base, env: ['A=1'], secrets: ['A=/x'] })));
+    expect(issues.map((i) => i.field)).toEqual(['--env, --env-file and --secret']);
+  });
+});
