@@ -57,13 +57,17 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     const { executionsContext } = await import('../services/list.js');
     const { auditTrail } = await import('../services/audit.js');
     const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.note(m),
+      this.warning(m),
     );
     return auditTrail(ctx, { since: since as Date, until });
   }
 
+  protected override jsonOutput(): boolean {
+    return super.jsonOutput() || this.format === 'json';
+  }
+
   protected render(result: AuditResult): void {
-    if (this.format === 'json') return this.logJson(result);
+    if (this.format === 'json') return this.logJson(this.toSuccessJson(result));
     if (this.format === 'csv') {
       process.stdout.write(auditCsv(result.events));
       return;

@@ -20,7 +20,7 @@ Exits 0 when the task is stopped or stopping, when the run had already finished,
     const { executionsContext } = await import('../services/list.js');
     const { killExecution } = await import('../services/kill.js');
     const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.note(m),
+      this.warning(m),
     );
     return killExecution(ctx, id);
   }

@@ -77,7 +77,7 @@ export default class List extends RunvoyCommand<ListResult> {
 
     const { executionsContext, listExecutions } = await import('../services/list.js');
     const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.note(m),
+      this.warning(m),
     );
     return listExecutions(ctx, {
       statuses: statuses.length ? [...new Set(statuses)] : undefined,

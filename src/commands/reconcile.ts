@@ -47,7 +47,7 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
     const { executionsContext } = await import('../services/list.js');
     const { reconcile } = await import('../services/reconcile.js');
     const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.note(m),
+      this.warning(m),
     );
     return reconcile(ctx, { dryRun: flags['dry-run'], graceMs });
   }

@@ -25,7 +25,7 @@ export default class Status extends RunvoyCommand<StatusResult> {
     const { executionsContext } = await import('../services/list.js');
     const { executionStatus } = await import('../services/status.js');
     const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.note(m),
+      this.warning(m),
     );
     return executionStatus(ctx, id);
   }

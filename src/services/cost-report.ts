@@ -74,12 +74,17 @@ export interface CostReportOptions extends ExecutionRange {
 
 /** `runvoy cost --since ... --by ...`: the executions of the range, priced and grouped, with totals. */
 export async function costReport(
-  deps: { doc: DynamoDBDocumentClient; table: string },
+  deps: { doc: DynamoDBDocumentClient; table: string; skipped?: SkipReport },
   options: CostReportOptions,
 ): Promise<CostReport & { requests: number }> {
   const now = options.now ?? new Date();
   const until = options.until ?? now;
-  const { records, requests } = await executionsInRange(deps.doc, deps.table, { ...options, until });
+  const { records, requests } = await executionsInRange(
+    deps.doc,
+    deps.table,
+    { ...options, until },
+    deps.skipped,
+  );
   const lines = records.map((record) => costLineOf(record, now, options.pricing));
   return { ...buildCostReport(lines, options.by, { since: options.since, until }), requests };
 }

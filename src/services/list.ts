@@ -3,6 +3,7 @@ import type { Task } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../aws/clients.js';
 import { queryActiveExecutionsCounted, queryExecutions } from '../aws/queries.js';
 import { Store } from '../aws/store.js';
+import { skippedItemWarning } from '../core/items.js';
 import { describeTasks } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal, TERMINAL_STATUSES, type ExecutionStatus } from '../core/status.js';
@@ -24,7 +25,11 @@ export async function executionsContext(
 ): Promise<ExecutionsContext> {
   const stack = await requireStack(clients, stackName);
   const doc = await clients.documents();
-  return { clients, doc, stack, store: new Store(doc, stack.outputs.tableName), warn };
+  const table = stack.outputs.tableName;
+  // Malformed items a read skips are warnings like the others (in the envelope under --json).
+  const skipped =
+    warn && ((bad: Parameters<typeof skippedItemWarning>[0]) => warn(skippedItemWarning(bad, table)));
+  return { clients, doc, stack, store: new Store(doc, table, skipped ? { skipped } : {}), warn };
 }
 
 export interface ListOptions {

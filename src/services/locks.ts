@@ -3,7 +3,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { newLockVersion, Store } from '../aws/store.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
-import { fenceValue, malformedItemError, type BadItem } from '../core/items.js';
+import { fenceValue, malformedItemError, skippedItemWarning, type BadItem } from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import { holderFinished, holderRecord } from './lock-service.js';
 import { requireStack, type StackContext } from './stack-context.js';
@@ -20,9 +20,16 @@ export interface LocksContext {
   stack: StackContext;
 }
 
-export async function locksContext(clients: AwsClients, stackName: string): Promise<LocksContext> {
+export async function locksContext(
+  clients: AwsClients,
+  stackName: string,
+  warn?: (message: string) => void,
+): Promise<LocksContext> {
   const stack = await requireStack(clients, stackName);
-  return { clients, stack, store: new Store(await clients.documents(), stack.outputs.tableName) };
+  const table = stack.outputs.tableName;
+  const skipped =
+    warn && ((bad: Parameters<typeof skippedItemWarning>[0]) => warn(skippedItemWarning(bad, table)));
+  return { clients, stack, store: new Store(await clients.documents(), table, skipped ? { skipped } : {}) };
 }
 
 function lockCtx(ctx: LocksContext) {

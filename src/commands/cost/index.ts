@@ -13,6 +13,7 @@ import {
 } from '../../core/cost-report.js';
 import { parseSince, SINCE_SYNTAX } from '../../core/duration.js';
 import { isoSeconds } from '../../core/time.js';
+import { skippedItemWarning } from '../../core/items.js';
 import type { ExecutionCost } from '../../services/cost-report.js';
 import { choices } from '../../flag-choices.js';
 
@@ -114,7 +115,11 @@ See also \`runvoy cost prices\`.`;
       return { kind: 'execution', ...service.executionCost(record, now) };
     }
     const report = await service.costReport(
-      { doc, table: stack.outputs.tableName },
+      {
+        doc,
+        table: stack.outputs.tableName,
+        skipped: (bad) => this.warning(skippedItemWarning(bad, stack.outputs.tableName)),
+      },
       {
         since: since as Date,
         until: until as Date,
@@ -128,14 +133,17 @@ See also \`runvoy cost prices\`.`;
   }
 
   /** A report's JSON says null, not 0, for an amount that is unknown. */
-  public override logJson(json: unknown): void {
-    const output = json as Partial<CostOutput> | undefined;
-    super.logJson(output?.kind === 'report' ? reportToDocument(output as CostReport) : json);
+  public override toSuccessJson(result: CostOutput): object {
+    return super.toSuccessJson(result.kind === 'report' ? reportToDocument(result) : result);
+  }
+
+  protected override jsonOutput(): boolean {
+    return super.jsonOutput() || this.format === 'json';
   }
 
   protected render(result: CostOutput): void {
     if (this.format === 'json') {
-      this.logJson(result);
+      this.logJson(this.toSuccessJson(result));
       return;
     }
     if (result.kind === 'execution') {

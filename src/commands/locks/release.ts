@@ -28,7 +28,9 @@ export default class LocksRelease extends RunvoyCommand<ReleaseResult> {
       });
     }
     const { locksContext, releaseLock } = await import('../../services/locks.js');
-    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value));
+    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value), (m) =>
+      this.warning(m),
+    );
     const result = await releaseLock(ctx, args.name, {
       force: flags.force,
       confirm: async (lock) =>

@@ -15,7 +15,9 @@ export default class LocksStatus extends RunvoyCommand<LockView> {
     const issue = validateLockName(args.name, 'NAME');
     if (issue) throw validationError([issue]);
     const { locksContext, lockStatus } = await import('../../services/locks.js');
-    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value));
+    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value), (m) =>
+      this.warning(m),
+    );
     return lockStatus(ctx, args.name);
   }
 
