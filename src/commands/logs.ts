@@ -8,10 +8,10 @@ import { ExitCode, validationError, type ValidationIssue } from '../core/errors.
 import type { ExecutionRecord } from '../core/execution.js';
 import { parseSince, SINCE_SYNTAX } from '../core/duration.js';
 import { isTerminal } from '../core/status.js';
-import type { LogFormat, LogsQuery } from '../services/logs.js';
-import { recordSummary, retryNoticeLine } from '../ui/log-lines.js';
+import type { LogsQuery } from '../services/logs.js';
+import { CSV_HEADER, formatPage, recordSummary, retryNoticeLine, type LogFormat } from '../ui/log-lines.js';
 import { checkOutputPath, openOutputFile } from '../ui/output-file.js';
-import { toJson } from '../ui/json-output.js';
+import { statusFields } from '../ui/run-lines.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Store } from '../aws/store.js';
 import type { StackContext } from '../services/stack-context.js';
@@ -28,6 +28,7 @@ interface LogsResult {
 const FORMATS = ['text', 'json', 'csv'] as const;
 
 export default class Logs extends RunvoyCommand<LogsResult> {
+  static override jsonStream = true;
   static override summary = 'Print the logs of an execution, or follow them live.';
   static override description = `Reads the execution's own CloudWatch Logs stream, so it works long after ECS has forgotten the task.
 Every line is printed once and in order; output is streamed, so memory does not grow with the log.
@@ -148,7 +149,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     const watch = flags.follow ? logs.watchTask({ clients, store, stack }, record) : undefined;
     let count = 0;
     try {
-      if (format === 'csv') await write(out, logs.CSV_HEADER, detach.signal);
+      if (format === 'csv') await write(out, CSV_HEADER, detach.signal);
       let lastStatus = record.status;
       for await (const page of logs.readExecutionLogs({ clients, stack, record }, query, {
         isStopped: watch?.isStopped,
@@ -165,7 +166,11 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
         },
       })) {
         count += page.length;
-        await write(out, logs.formatPage(page, format, flags.timestamps), detach.signal);
+        await write(
+          out,
+          formatPage(page, format, flags.timestamps, this.jsonEnabled() ? record.id : undefined),
+          detach.signal,
+        );
         if (watch && watch.current().status !== lastStatus) {
           lastStatus = watch.current().status;
           this.statusEvent(watch.current());
@@ -198,9 +203,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
   /** Status changes while following: NDJSON under --json, a plain line on stderr otherwise. */
   private statusEvent(record: ExecutionRecord, final = false): void {
     if (this.jsonEnabled()) {
-      process.stdout.write(
-        `${JSON.stringify({ type: 'status', at: new Date().toISOString(), id: record.id, status: record.status, ...(record.exitCode === undefined ? {} : { exitCode: record.exitCode }) })}\n`,
-      );
+      this.emitEvent('status', statusFields(record));
     } else if (final && isTerminal(record.status)) {
       this.note(recordSummary(record));
     } else if (!final) {
@@ -278,10 +281,6 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
   protected override awsWaiting(wait: AwsWait): void {
     if (this.liveNotice) this.liveNotice(waitingLine(wait));
     else super.awsWaiting(wait);
-  }
-
-  public override logJson(json: unknown): void {
-    process.stdout.write(`${toJson({ type: 'result', ...(json as object) })}\n`);
   }
 
   protected render(result: LogsResult): void {

@@ -13,8 +13,7 @@ import type { RunPlan } from '../services/run-plan.js';
 import type { Finalised } from '../services/finalise.js';
 import type { LogLine } from '../aws/logs.js';
 import type { killExecutionTask as killExecutionTaskType } from '../services/run.js';
-import { jsonLogLines, retryNoticeLine, textLogLines, writeOut } from '../ui/log-lines.js';
-import { toJson } from '../ui/json-output.js';
+import { formatPage, retryNoticeLine, textLogLines, writeOut } from '../ui/log-lines.js';
 import { choices } from '../flag-choices.js';
 import { ARCHITECTURES } from '../core/run-options.js';
 import { FARGATE_CPUS } from '../core/fargate.js';
@@ -27,6 +26,7 @@ type RunResult =
   | { detached: false; execution: ExecutionRecord; exitCode: number; hint?: string };
 
 export default class Run extends RunvoyCommand<RunResult> {
+  static override jsonStream = true;
   static override summary = 'Run a command in a container on ECS Fargate, optionally behind a named lock.';
   static override description = `runvoy's flags come first: the command starts at the first argument that is not a flag or a flag's value (as with docker run), so \`run --image alpine ls -la\` runs \`ls -la\`. Put -- before a command that starts with "-".
 The command is passed to the container as an argument vector (exec form). With --shell it runs through sh -c: one argument is the script as written; several arguments are each quoted as one word and joined.
@@ -202,7 +202,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     const onLines = live
       ? (lines: LogLine[]) => live.lines(lines)
       : this.jsonEnabled()
-        ? (lines: LogLine[]) => writeOut(jsonLogLines(record.id, lines))
+        ? (lines: LogLine[]) => writeOut(formatPage(lines, 'json', false, record.id))
         : (lines: LogLine[]) => writeOut(textLogLines(lines));
     try {
       const watched = await attachExecution({ ...deps, reporter: watchReporter }, record, {
@@ -356,10 +356,6 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   protected override awsWaiting(wait: AwsWait): void {
     if (this.liveNotice) this.liveNotice(waitingLine(wait));
     else super.awsWaiting(wait);
-  }
-
-  public override logJson(json: unknown): void {
-    process.stdout.write(`${toJson({ type: 'result', ...(json as object) })}\n`);
   }
 
   protected render(result: RunResult): void {

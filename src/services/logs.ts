@@ -19,8 +19,6 @@ import {
   type TailTiming,
 } from './tail.js';
 
-export type LogFormat = 'text' | 'json' | 'csv';
-
 export interface LogsQuery {
   follow: boolean;
   since?: number;
@@ -221,39 +219,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done);
   });
-}
-
-/** One line of output in the chosen format, with its newline. */
-export function formatLine(line: LogLine, format: LogFormat, timestamps: boolean): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify({
-        type: 'log',
-        timestamp: new Date(line.timestamp).toISOString(),
-        ...(line.ingestionTime === undefined
-          ? {}
-          : { ingestionTime: new Date(line.ingestionTime).toISOString() }),
-        message: line.message,
-      })}\n`;
-    case 'csv':
-      return `${new Date(line.timestamp).toISOString()},${csvField(line.message)}\n`;
-    default:
-      return timestamps ? `${new Date(line.timestamp).toISOString()} ${line.message}\n` : `${line.message}\n`;
-  }
-}
-
-export const CSV_HEADER = 'timestamp,message\n';
-
-/** RFC 4180: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** A page of lines as one string, so that a page costs one write. */
-export function formatPage(lines: readonly LogLine[], format: LogFormat, timestamps: boolean): string {
-  let out = '';
-  for (const line of lines) out += formatLine(line, format, timestamps);
-  return out;
 }
 
 export interface TaskWatch {
