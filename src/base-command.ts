@@ -15,6 +15,7 @@ import { parseErrorToUsage } from './ui/parse-error.js';
 import { toJson } from './ui/json-output.js';
 import { outputMode, type OutputMode } from './ui/output-mode.js';
 import { stylist } from './ui/style.js';
+import type { AttachView } from './ui/attach-views.js';
 
 export type Settings = Record<ConfigKey, ResolvedSetting>;
 
@@ -141,11 +142,15 @@ export abstract class RunvoyCommand<T> extends Command {
 
   /**
    * A request that has had no answer for a few seconds: said on stderr in every mode (--json and --debug
-   * too), since stdout carries data. A command with a live view overrides this to show it there.
+   * too), since stdout carries data; in the live view of an attach session, on screen.
    */
   protected awsWaiting(wait: AwsWait): void {
-    process.stderr.write(`${this.paintErr('yellow', waitingLine(wait))}\n`);
+    if (this.attachView?.awsWaiting) this.attachView.awsWaiting(waitingLine(wait));
+    else process.stderr.write(`${this.paintErr('yellow', waitingLine(wait))}\n`);
   }
+
+  /** The view of an attach session while it is on screen (ui/attach-session.ts): slow-AWS notices go there. */
+  protected attachView: Pick<AttachView, 'awsWaiting'> | undefined;
 
   /** Writes progress and diagnostics to stderr, which never carries data. */
   protected note(message: string): void {

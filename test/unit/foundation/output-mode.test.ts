@@ -129,7 +129,7 @@ describe('the live view follows the colour decision (Ink reads chalk)', () => {
         lockName: 'l',
         fence: 2,
       }),
-      colour,
+      output: { colour: { stdout: colour, stderr: colour } },
       onDetach: () => undefined,
       onKill: () => undefined,
       stdout: term.stdout as unknown as NodeJS.WriteStream,
