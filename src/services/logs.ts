@@ -1,13 +1,9 @@
-import type { Task } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../aws/clients.js';
 import { filterLogEventsPage, isTransient, logGroupArnFor, type LogLine } from '../aws/logs.js';
-import type { Store } from '../aws/store.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { logStreamName } from '../core/run-plan.js';
 import { isTerminal } from '../core/status.js';
 import { awsFailureKind } from '../aws/errors.js';
-import { DEFAULT_AWS_TIMEOUT_MS } from '../aws/watchdog.js';
-import type { Finalised } from './finalise.js';
 import { failureText, lostContactError } from './lost-contact.js';
 import type { StackContext } from './stack-context.js';
 import {
@@ -219,89 +215,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done);
   });
-}
-
-export interface TaskWatch {
-  /** True once the task has stopped (or ECS no longer knows it, or the record is terminal). */
-  isStopped(): Promise<boolean>;
-  /** The record as last seen, finalised when the task stopped. */
-  current(): ExecutionRecord;
-  finalised(): Finalised | undefined;
-  /** When ECS last answered about the task. */
-  lastSeenAt(): number | undefined;
-}
-
-/**
- * Watches the task of a followed execution, at most once per `everyMs`: tells the tail engine when to
- * drain and end, and finalises the record when the task stops (conditional, so racing `run` or
- * `reconcile` is harmless). A look that fails with a transient AWS error counts as "still running" until
- * ECS has not answered for aws.timeout; then the error is thrown.
- */
-export function watchTask(
-  deps: { clients: AwsClients; store: Store; stack: StackContext },
-  record: ExecutionRecord,
-  options: { everyMs?: number; onChange?: (record: ExecutionRecord) => void; now?: () => number } = {},
-): TaskWatch {
-  const now = options.now ?? Date.now;
-  const everyMs = options.everyMs ?? 2000;
-  const giveUpAfterMs = deps.clients.timeoutMs ?? DEFAULT_AWS_TIMEOUT_MS;
-  let current = record;
-  let done = isTerminal(record.status) || !record.taskArn;
-  let finalised: Finalised | undefined;
-  let lastCheck = -Infinity;
-  let inFlight: Promise<boolean> | undefined;
-  let lastAnswer = now();
-  let lastSeen: number | undefined;
-
-  const check = async (): Promise<boolean> => {
-    // Loaded here: only a followed execution needs them, and a plain export should not pay for them.
-    const [{ describeTask }, { finaliseExecution }] = await Promise.all([
-      import('../aws/tasks.js'),
-      import('./finalise.js'),
-    ]);
-    let task: Task | undefined;
-    try {
-      task = await describeTask(
-        deps.clients,
-        current.clusterArn ?? deps.stack.outputs.clusterName,
-        current.taskArn as string,
-      );
-      lastAnswer = lastSeen = now();
-    } catch (error) {
-      if (awsFailureKind(error) === 'transient' && now() - lastAnswer < giveUpAfterMs) return false;
-      throw error;
-    }
-    if (!task) {
-      done = true;
-      return true;
-    }
-    if (task.lastStatus === 'STOPPED') {
-      finalised = await finaliseExecution({ clients: deps.clients, store: deps.store }, current, task);
-      current = finalised.record;
-      options.onChange?.(current);
-      done = true;
-      return true;
-    }
-    if (task.lastStatus === 'RUNNING' && current.status !== 'RUNNING') {
-      current = { ...current, status: 'RUNNING' };
-      options.onChange?.(current);
-    }
-    return false;
-  };
-
-  return {
-    isStopped: async () => {
-      if (done) return true;
-      if (inFlight) return inFlight;
-      if (now() - lastCheck < everyMs) return false;
-      lastCheck = now();
-      inFlight = check().finally(() => (inFlight = undefined));
-      return inFlight;
-    },
-    current: () => current,
-    finalised: () => finalised,
-    lastSeenAt: () => lastSeen,
-  };
 }
 
 /**

@@ -297,7 +297,7 @@ describe('reconcile with malformed items in the active index', () => {
     const again = await cli(['reconcile', '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toContain(`EXEC#${NO_IMAGE}`);
-    expect(JSON.parse(again.stdout).warnings).toEqual([]);
+    expect(JSON.stringify(JSON.parse(again.stdout).warnings)).not.toContain(`EXEC#${NO_IMAGE}`);
     expect((jsonResult(again.stdout) as { counts: Record<string, number> }).counts.removedFromActive).toBe(0);
   });
 });
