@@ -4,7 +4,7 @@ import { formatChangeSet } from '../core/change-set.js';
 import { ExitCode, RunvoyError, UsageError, validationError } from '../core/errors.js';
 import { planInitNetwork } from '../core/init-options.js';
 import type { DeployResult } from '../services/init.js';
-import { canPrompt, confirm, PromptInterrupted } from '../ui/prompt.js';
+import { confirm, PromptInterrupted } from '../ui/prompt.js';
 import { formatOutputs } from '../ui/stack-lines.js';
 import { choices } from '../flag-choices.js';
 
@@ -41,7 +41,7 @@ Re-running with nothing to change says so and exits 0.`;
 
   protected async execute(): Promise<DeployResult> {
     const { flags } = await this.parse(Init);
-    if (!flags.yes && !canPrompt()) {
+    if (!flags.yes && !this.output.prompts) {
       throw new UsageError({
         what: 'runvoy init needs confirmation, and there is no terminal to ask in.',
         fix: 'Pass --yes to apply without asking (as in CI). Nothing was sent to AWS.',
