@@ -145,7 +145,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
         output: this.output,
         query,
         out,
-        format: counted,
+        format,
         timestamps: flags.timestamps,
         note: (text) => this.note(text),
         emit: (type, fields) => this.emitEvent(type, fields),
@@ -159,7 +159,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
         id: record.id,
         status: session.record.status,
         logStream: stream,
-        lines: count,
+        lines: session.lines,
         ...(session.kind === 'detached' ? { detached: true } : {}),
         ...(flags.output ? { output: flags.output } : {}),
       };

@@ -51,9 +51,11 @@ export interface SessionOptions {
   onView?(view: AttachView | undefined): void;
 }
 
-export type SessionOutcome =
+/** How it ended, and how many log lines were shown. */
+export type SessionOutcome = { lines: number } & (
   | { kind: 'finished'; record: ExecutionRecord; finalised?: Finalised; exitCode: number }
-  | { kind: 'detached'; record: ExecutionRecord; exitCode: typeof ExitCode.Interrupted };
+  | { kind: 'detached'; record: ExecutionRecord; exitCode: typeof ExitCode.Interrupted }
+);
 
 const NO_REPORTER: RunReporter = {
   waitingForLock: () => undefined,
@@ -70,6 +72,7 @@ export async function attachSession(options: SessionOptions): Promise<SessionOut
   const detach = options.detach ?? new AbortController();
   const done = new AbortController();
   let killed = false;
+  let shown = 0;
   const view = await makeView(options, detach, done.signal, () => (killed = true));
   options.onView?.(view);
 
@@ -100,7 +103,10 @@ export async function attachSession(options: SessionOptions): Promise<SessionOut
         mode: options.mode,
         detachSignal: detach.signal,
         query: options.query,
-        onLines: (lines) => view.lines(lines),
+        onLines: (lines) => {
+          shown += lines.length;
+          return view.lines(lines);
+        },
         onNotice: (notice) => view.notice(notice),
       },
     );
@@ -109,7 +115,7 @@ export async function attachSession(options: SessionOptions): Promise<SessionOut
     const watched = await Promise.race([following, again]);
     if (watched.kind === 'detached') {
       await view.detached(watched.record, detachMessage(options, watched.record));
-      return { kind: 'detached', record: watched.record, exitCode: ExitCode.Interrupted };
+      return { kind: 'detached', record: watched.record, exitCode: ExitCode.Interrupted, lines: shown };
     }
     const finalised = watched.kind === 'finished' ? watched.finalised : undefined;
     const final = finalised?.record ?? (watched.kind === 'gone' ? watched.record : record);
@@ -122,6 +128,7 @@ export async function attachSession(options: SessionOptions): Promise<SessionOut
       record: final,
       finalised,
       exitCode: exitCodeOf(options.mode, final, finalised, killed),
+      lines: shown,
     };
   } catch (error) {
     await view.close();
