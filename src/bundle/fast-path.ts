@@ -127,7 +127,8 @@ export function helpCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), 'help');
 }
 
-function entryPath(env: NodeJS.ProcessEnv, key: string): string {
+/** The file that keeps the output for `key` (which the file holds too, and is checked on reading). */
+export function helpEntryPath(key: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(helpCacheDir(env), `${hash(key)}.json`);
 }
 
@@ -148,7 +149,10 @@ function readEntry(path: string, key: string): string | undefined {
   return kept === key && typeof stdout === 'string' ? stdout : undefined;
 }
 
-function writeEntry(env: NodeJS.ProcessEnv, path: string, entry: HelpEntry): void {
+/** Keeps `stdout` as the help output for `key`; silently does nothing when the directory is not writable. */
+export function keepHelp(key: string, stdout: string, env: NodeJS.ProcessEnv = process.env): void {
+  const path = helpEntryPath(key, env);
+  const entry: HelpEntry = { key, stdout };
   try {
     const dir = helpCacheDir(env);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -178,7 +182,7 @@ function answerConfigPath(options: FastPathOptions, env: NodeJS.ProcessEnv): boo
 function answerHelp(options: FastPathOptions, env: NodeJS.ProcessEnv): boolean {
   if (!isHelpInvocation(options.argv)) return false;
   const key = helpKey(options);
-  const stdout = readEntry(entryPath(env, key), key);
+  const stdout = readEntry(helpEntryPath(key, env), key);
   if (stdout === undefined) return false;
   (options.stdout ?? process.stdout).write(stdout);
   return true;
@@ -200,7 +204,6 @@ export function recordHelp(options: Omit<FastPathOptions, 'stdout' | 'env'>): vo
   if (!enabled(env) || !isHelpInvocation(options.argv)) return;
   // The key as it is now, before oclif or a command can change the environment.
   const key = helpKey(options);
-  const path = entryPath(env, key);
   const chunks: string[] = [];
   let kept = true;
   const stdoutWrite = process.stdout.write;
@@ -219,6 +222,6 @@ export function recordHelp(options: Omit<FastPathOptions, 'stdout' | 'env'>): vo
     return (stderrWrite as (...a: unknown[]) => boolean).apply(this, args);
   } as typeof process.stderr.write;
   process.once('exit', (code) => {
-    if (code === 0 && kept) writeEntry(env, path, { key, stdout: chunks.join('') });
+    if (code === 0 && kept) keepHelp(key, chunks.join(''), env);
   });
 }
