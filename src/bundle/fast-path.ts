@@ -22,13 +22,21 @@ import { isatty } from 'node:tty';
 import { cacheDir, configFilePath } from '../config/paths.js';
 import { readConfigFile } from '../config/store.js';
 
+/** What the fast path uses of stdout. */
+export interface OutputStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+  rows?: number;
+}
+
 export interface FastPathOptions {
   argv: readonly string[];
   /** Identifies the bundle (its hash): a new build never serves an older build's output. */
   buildId: string;
   env?: NodeJS.ProcessEnv;
   /** Where the output goes; process.stdout by default. */
-  stdout?: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns' | 'rows'>;
+  stdout?: OutputStream;
 }
 
 /** Kept outputs per cache directory; past this, the directory is emptied before the next is written. */
