@@ -176,13 +176,29 @@ export function keepHelp(key: string, stdout: string, env: NodeJS.ProcessEnv = p
   }
 }
 
+/**
+ * Writes `text` as oclif would: oclif's command.js, loaded by every oclif start, ignores EPIPE on stdout
+ * (`runvoy --help | head -1`) and throws any other error of stdout.
+ */
+function print(options: FastPathOptions, text: string): void {
+  if (options.stdout) {
+    options.stdout.write(text);
+    return;
+  }
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error && error.code === 'EPIPE') return;
+    throw error;
+  });
+  process.stdout.write(text);
+}
+
 /** `runvoy config path` without oclif, when it would print the path and nothing else. */
 function answerConfigPath(options: FastPathOptions, env: NodeJS.ProcessEnv): boolean {
   const { argv } = options;
   if (argv.length !== 2 || argv[0] !== 'config' || argv[1] !== 'path' || changesOclif(env)) return false;
   const path = configFilePath(env);
   if ('problem' in readConfigFile(path)) return false;
-  (options.stdout ?? process.stdout).write(`${path}\n`);
+  print(options, `${path}\n`);
   return true;
 }
 
@@ -192,7 +208,7 @@ function answerHelp(options: FastPathOptions, env: NodeJS.ProcessEnv): boolean {
   const key = helpKey(options);
   const stdout = readEntry(helpEntryPath(key, env), key);
   if (stdout === undefined) return false;
-  (options.stdout ?? process.stdout).write(stdout);
+  print(options, stdout);
   return true;
 }
 

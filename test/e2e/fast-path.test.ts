@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliEnv, cliShellCommand, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { cliCommand, cliEnv, cliShellCommand, newConfigDir, runCli, type CliResult } from '../support/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -197,6 +197,36 @@ describe('help in a terminal', () => {
     // The terminal's width is part of the key.
     const other = inTerminal(args, columns + 7, configDir, { RUNVOY_FAST_PATH: '0' });
     expect(inTerminal(args, columns + 7, configDir)).toBe(other);
+  });
+});
+
+describe('a stdout closed before the output (`runvoy --help | head`)', () => {
+  const python = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
+  // A pipe whose reading end is closed before the CLI starts: every write fails with EPIPE.
+  const closedPipe = [
+    'import os, subprocess, sys',
+    'r, w = os.pipe()',
+    'os.close(r)',
+    'p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)',
+    'sys.stdout.write("exit %d\\n%s" % (p.returncode, p.stderr.decode()))',
+  ].join('\n');
+
+  function intoClosedPipe(args: string[], configDir: string, env: Env = {}): string {
+    const [file, rest] = cliCommand(args);
+    const result = spawnSync(python, ['-c', closedPipe, file, ...rest], {
+      env: cliEnv(configDir, env, { emulator: false }),
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    return result.stdout;
+  }
+
+  it.each([[['--help']], [['config', 'path']]])('runvoy %j exits as it does through oclif', (args) => {
+    const configDir = newConfigDir();
+    const oclif = intoClosedPipe(args, configDir, { RUNVOY_FAST_PATH: '0' });
+    expect(oclif).toBe('exit 0\n');
+    expect(intoClosedPipe(args, configDir)).toBe(oclif);
+    expect(intoClosedPipe(args, configDir)).toBe(oclif);
   });
 });
 
