@@ -152,6 +152,17 @@ export abstract class RunvoyCommand<T> extends Command {
   /** The view of an attach session while it is on screen (ui/attach-session.ts): slow-AWS notices go there. */
   protected attachView: Pick<AttachView, 'awsWaiting'> | undefined;
 
+  /** What an attach session (`run`, `logs --follow`) takes from the command: its output, stderr, events. */
+  protected sessionIo() {
+    return {
+      output: this.output,
+      note: (text: string) => this.note(text),
+      emit: (type: string, fields: object) => this.emitEvent(type, fields),
+      debug: Boolean(this.globalFlags.debug),
+      onView: (view: AttachView | undefined) => (this.attachView = view),
+    };
+  }
+
   /** Writes progress and diagnostics to stderr, which never carries data. */
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${this.withHints(message)}\n`);

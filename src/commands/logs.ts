@@ -142,16 +142,12 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
           json: this.jsonEnabled(),
           textOnStdout: !file && logFormat === 'text',
         }),
-        output: this.output,
+        ...this.sessionIo(),
         query,
         out,
         format,
         timestamps: flags.timestamps,
-        note: (text) => this.note(text),
-        emit: (type, fields) => this.emitEvent(type, fields),
-        debug: this.globalFlags.debug,
         detach,
-        onView: (view) => (this.attachView = view),
       });
       await file?.close();
       this.exitStatus = session.exitCode;

@@ -180,13 +180,9 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       record,
       mode: 'attached',
       kind: viewKind(this.output, { json: this.jsonEnabled(), textOnStdout: true }),
-      output: this.output,
+      ...this.sessionIo(),
       format: (lines) =>
         this.jsonEnabled() ? formatPage(lines, 'json', false, record.id) : textLogLines(lines),
-      note: (text) => this.note(text),
-      emit: (type, fields) => this.emitEvent(type, fields),
-      debug: this.globalFlags.debug,
-      onView: (view) => (this.attachView = view),
     });
     this.exitStatus = session.exitCode;
     if (session.kind === 'detached') return { detached: true, execution: session.record };
