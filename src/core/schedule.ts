@@ -143,7 +143,11 @@ export interface ScheduleTarget {
     TaskCount: 1;
     LaunchType: 'FARGATE';
     NetworkConfiguration: {
-      awsvpcConfiguration: { Subnets: string[]; SecurityGroups: string[]; AssignPublicIp: 'ENABLED' | 'DISABLED' };
+      awsvpcConfiguration: {
+        Subnets: string[];
+        SecurityGroups: string[];
+        AssignPublicIp: 'ENABLED' | 'DISABLED';
+      };
     };
     PropagateTags: 'TASK_DEFINITION';
     EnableECSManagedTags: true;
@@ -250,4 +254,35 @@ export function targetTags(tags: Array<Record<string, string>> | undefined): Rec
   const out: Record<string, string> = {};
   for (const tag of tags ?? []) if (tag.key !== undefined) out[tag.key] = tag.value ?? '';
   return out;
+}
+
+/**
+ * A schedule's --task-role must be under the path /runvoy/: the stack's scheduler role may pass only roles
+ * there to ECS (iam:PassRole is never granted on "*"), so a role elsewhere would make every run fail.
+ */
+export function validateScheduleTaskRole(arn: string, field = '--task-role'): ValidationIssue | undefined {
+  if (/^arn:[a-z-]+:iam::\d{12}:role\/runvoy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(arn)) return undefined;
+  return {
+    field,
+    value: arn,
+    allowed: 'an IAM role ARN under the path /runvoy/ (arn:aws:iam::ACCOUNT:role/runvoy/NAME)',
+    hint: "The stack's scheduler role may pass only roles under /runvoy/ to ECS. Create the role with --path /runvoy/.",
+  };
+}
+
+/** The user's --tag values and a schedule's own tags (plus runvoy:spec-hash, propagated) fit in 50. */
+export function validateScheduleTagCount(
+  userTags: number,
+  withLock: boolean,
+  withTimeout: boolean,
+): ValidationIssue | undefined {
+  const own = scheduleTagCount(withLock, withTimeout) + 1;
+  const room = 50 - own;
+  if (userTags <= room) return undefined;
+  return {
+    field: '--tag',
+    value: `${userTags} tags`,
+    allowed: `at most ${room} distinct tag keys: ECS allows 50 tags per task, and a scheduled task carries ${own} of runvoy's`,
+    hint: `Drop ${userTags - room} of them.`,
+  };
 }
