@@ -165,9 +165,10 @@ export async function setUserScheduleState(
 
 /** Deletes the group (and, on AWS, whatever schedules are left in it). A missing group is fine. */
 export async function deleteScheduleGroup(clients: AwsClients, group: string): Promise<void> {
-  const { DeleteScheduleGroupCommand } = await scheduler();
+  const { DeleteScheduleGroupCommand, GetScheduleGroupCommand } = await scheduler();
   const client = await clients.scheduler();
   try {
+    await client.send(new GetScheduleGroupCommand({ Name: group }));
     await client.send(new DeleteScheduleGroupCommand({ Name: group }));
   } catch (error) {
     if (!isNotFound(error)) throw error;
