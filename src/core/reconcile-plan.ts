@@ -226,10 +226,17 @@ export function aliveIds(plan: ReconcilePlan): Set<string> {
   );
 }
 
-/** The execution IDs a plan moves to a terminal status (their locks are released as they finish). */
+/**
+ * The execution IDs a plan moves to a terminal status and whose locks are released as they finish. A
+ * record that names its lock without its fence (a scheduled run: its lock container took the lock) cannot
+ * release it itself: its lock is left to the lock check, which frees it once the holder is finished.
+ */
 export function finishingIds(plan: ReconcilePlan): Set<string> {
   return new Set(
-    plan.executions.filter((a) => a.kind === 'finalise' || a.kind === 'lost').map((a) => a.record.id),
+    plan.executions
+      .filter((a) => a.kind === 'finalise' || a.kind === 'lost')
+      .filter((a) => !(a.record.lockName && a.record.fence === undefined))
+      .map((a) => a.record.id),
   );
 }
 

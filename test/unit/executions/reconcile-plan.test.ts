@@ -368,6 +368,18 @@ describe('locks', () => {
     });
     expect([...finishingIds(result)]).toEqual(['aaaa00000001', 'aaaa00000002']);
   });
+
+  it('leaves out of the finishing runs a scheduled run that names its lock without its fence (the lock check frees it)', () => {
+    const t = stopped(task('a1'));
+    const result = plan({
+      active: [
+        record('aaaa00000001', { taskArn: t.taskArn, origin: 'schedule', lockName: 'db' }),
+        record('aaaa00000002', { taskArn: arn('gone'), lockName: 'db2', fence: 3 }),
+      ],
+      described: described(t),
+    });
+    expect([...finishingIds(result)]).toEqual(['aaaa00000002']);
+  });
 });
 
 describe('adoptedRecord', () => {
