@@ -48,18 +48,19 @@ at="$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
 lease=$((now_ms + RUNVOY_LOCK_LEASE_SECONDS * 1000))
 version="$(cat /proc/sys/kernel/random/uuid)"
 values="${'$'}{RUNVOY_LOCK_VALUES%\}},\":id\":{\"S\":\"$id\"},\":at\":{\"S\":\"$at\"},\":now\":{\"N\":\"$now_ms\"},\":lease\":{\"N\":\"$lease\"},\":version\":{\"S\":\"$version\"}}"
+err="$(mktemp)"
 if ! fence="$(aws dynamodb update-item --table-name "$RUNVOY_TABLE" --key "$RUNVOY_LOCK_KEY" \
   --update-expression 'SET #state = :held, #name = :name, kindPk = :kind, kindSk = :name, holderExecutionId = :id, holderArn = :arn, holderHost = :host, #command = :command, acquiredAt = :at, leaseExpiresAt = :lease, #version = :version ADD fence :one' \
   --condition-expression 'attribute_not_exists(pk) OR #state = :free OR leaseExpiresAt <= :now' \
   --expression-attribute-names '{"#state":"state","#name":"name","#command":"command","#version":"version"}' \
   --expression-attribute-values "$values" \
-  --return-values ALL_NEW --query 'Attributes.fence.N' --output text 2>/tmp/runvoy-lock.err)"; then
-  if grep -q ConditionalCheckFailed /tmp/runvoy-lock.err; then
+  --return-values ALL_NEW --query 'Attributes.fence.N' --output text 2>"$err")"; then
+  if grep -q ConditionalCheckFailed "$err"; then
     holder="$(aws dynamodb get-item --table-name "$RUNVOY_TABLE" --key "$RUNVOY_LOCK_KEY" --query '[Item.holderExecutionId.S, Item.holderArn.S, Item.acquiredAt.S]' --output text 2>/dev/null)"
     say "the lock $RUNVOY_LOCK_NAME is held (holder, who, since: $holder); this run does not start"
     exit ${LOCK_HELD_EXIT}
   fi
-  say "could not take the lock $RUNVOY_LOCK_NAME: $(cat /tmp/runvoy-lock.err)"
+  say "could not take the lock $RUNVOY_LOCK_NAME: $(cat "$err")"
   exit 1
 fi
 mkdir -p "${'$'}{RUNVOY_LOCK_DIR:-${LOCK_DIR}}"

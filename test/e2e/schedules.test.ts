@@ -4,7 +4,7 @@
  * parameters of the schedule's target, as EventBridge Scheduler would start it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,9 @@ import { adoptedExecutionId } from '../../src/core/reconcile-plan.js';
 import { LOCK_SCRIPT } from '../../src/core/schedule-lock.js';
 import { awsCli, type CliResult, isolatedEnv, newConfigDir, runCli } from '../support/cli.js';
 import { emulatorState, stopTask } from '../support/emulator-state.js';
-import { keepTasksRunning, resetMoto } from '../support/moto.js';
+import { keepTasksRunning, motoUrl, resetMoto } from '../support/moto.js';
+import { startAwsProxy } from '../support/aws-proxy.js';
+import { actionsOf } from '../../src/core/permissions.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
 const GROUP = 'runvoy-runvoy';
@@ -521,6 +523,40 @@ describe('schedules against the emulator', () => {
     expect(refused.status).toBe(3);
   });
 
+  it('every AWS request of the schedule commands is listed in src/core/permissions.ts', async () => {
+    const proxy = await startAwsProxy(motoUrl());
+    try {
+      const cases: Array<[string, string[]]> = [
+        [
+          'schedule:create',
+          ['schedule', 'create', 'p', '--cron', '@daily', '--image', IMAGE, '--lock', 'x', '--timeout', '5m'],
+        ],
+        ['schedule:create', ['schedule', 'create', 'q', '--cron', '@daily', '--image', IMAGE]],
+        ['schedule:list', ['schedule', 'list']],
+        ['schedule:pause', ['schedule', 'pause', 'p']],
+        ['schedule:resume', ['schedule', 'resume', 'p']],
+        ['schedule:pause', ['schedule', 'pause', 'missing']],
+        ['schedule:delete', ['schedule', 'delete', 'p']],
+        ['schedule:delete', ['schedule', 'delete', 'missing']],
+        ['destroy', ['destroy', '--yes']],
+      ];
+      for (const [commandId, args] of cases) {
+        const from = proxy.requests.length;
+        const result = await cli(args, { AWS_ENDPOINT_URL: proxy.url });
+        expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(args.includes('missing') ? 1 : 0);
+        const sent = [...new Set(proxy.requests.slice(from).map((r) => r.iamAction))];
+        expect(sent.length, args.join(' ')).toBeGreaterThan(0);
+        const listed = actionsOf(commandId);
+        expect(
+          sent.filter((a) => !listed.has(a as never)),
+          `${args.join(' ')} sent actions not listed for ${commandId}`,
+        ).toEqual([]);
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('destroy deletes the schedules and their group', async () => {
     await cli(['schedule', 'create', 'a', '--cron', '@daily', '--image', IMAGE]);
     await cli(['schedule', 'create', 'b', '--cron', '@weekly', '--image', IMAGE]);
@@ -552,8 +588,6 @@ async function runLockScript(
       const child = spawn('bash', [script], {
         env: {
           ...isolatedEnv(),
-          // The AWS CLI v2 (the lock image's) when this machine has it, else the one on PATH.
-          PATH: existsSync('/usr/bin/aws') ? `/usr/bin:${process.env.PATH ?? ''}` : (process.env.PATH ?? ''),
           ...lockEnv,
           ECS_CONTAINER_METADATA_URI_V4: `http://127.0.0.1:${port}/v4`,
           RUNVOY_LOCK_DIR: dir,

@@ -24,7 +24,9 @@ describe('tables', () => {
   it('prints plain aligned columns without a TTY, one row per execution, adopted marked with *', () => {
     const text = executionsTable([record], { boxed: false });
     const [header, row] = text.split('\n');
-    expect(header).toMatch(/^ID\s+STATUS\s+ORIGIN\s+CREATED\s+DURATION\s+WHO\s+LOCK\s+IMAGE\s+COMMAND\s+COST$/);
+    expect(header).toMatch(
+      /^ID\s+STATUS\s+ORIGIN\s+CREATED\s+DURATION\s+WHO\s+LOCK\s+IMAGE\s+COMMAND\s+COST$/,
+    );
     expect(row).toContain('SUCCEEDED*  adopted');
     const scheduled = executionsTable([{ ...record, origin: 'schedule', scheduleName: 'nightly' }], {
       boxed: false,
