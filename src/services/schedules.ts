@@ -10,7 +10,7 @@ import {
   type UserSchedule,
 } from '../aws/user-schedules.js';
 import { nextFireTimes, type CronSchedule } from '../core/cron.js';
-import { RunvoyError } from '../core/errors.js';
+import { RunvoyError, UsageError } from '../core/errors.js';
 import type { RunRequest } from '../core/run-request.js';
 import {
   buildScheduleTarget,
@@ -49,6 +49,8 @@ export interface ScheduleView {
 }
 
 const NEXT_RUNS = 3;
+/** RunTask's limit on the overrides document. */
+const OVERRIDES_MAX = 8192;
 
 /** `runvoy: cron=0 3 * * *; image=IMG` (at most 512 characters): what list shows without more requests. */
 function description(cron: string, image: string): string {
@@ -101,21 +103,31 @@ export async function createSchedule(deps: ScheduleDeps, input: CreateScheduleIn
     ...(lock && !request.taskRoleArn ? { taskRoleArn: lock.lockRoleArn } : {}),
   };
   const definition = scheduleTaskDefinition(spec, stack.stackName, lock);
+  const targetOf = (taskDefinitionArn: string) =>
+    buildScheduleTarget({
+      name: input.name,
+      request,
+      callerArn: stack.identity.arn,
+      clusterArn: stack.outputs.clusterArn,
+      taskDefinitionArn,
+      schedulerRoleArn: stack.outputs.schedulerRoleArn,
+      subnets: stack.outputs.subnetIds,
+      securityGroup: stack.outputs.securityGroupId,
+      assignPublicIp: stack.outputs.assignPublicIp,
+      lock,
+    });
+  const inputLength = targetOf('').Input.length;
+  if (inputLength > OVERRIDES_MAX) {
+    throw new UsageError({
+      what: `The run's overrides would be ${inputLength} characters; ECS allows ${OVERRIDES_MAX}.`,
+      why: 'The command, the environment and (with --lock) the lock container settings go in the overrides of every run.',
+      fix: 'Shorten the command or the environment (or move values into an image or --env-file of fewer variables). Nothing was created.',
+    });
+  }
   const { arn } = await taskDefinitionArnFor(clients, definition.input);
   const group = scheduleGroupName(stack.stackName);
   await ensureScheduleGroup(clients, group, stack.stackName);
-  const target = buildScheduleTarget({
-    name: input.name,
-    request,
-    callerArn: stack.identity.arn,
-    clusterArn: stack.outputs.clusterArn,
-    taskDefinitionArn: arn,
-    schedulerRoleArn: stack.outputs.schedulerRoleArn,
-    subnets: stack.outputs.subnetIds,
-    securityGroup: stack.outputs.securityGroupId,
-    assignPublicIp: stack.outputs.assignPublicIp,
-    lock,
-  });
+  const target = targetOf(arn);
   const created = await createUserSchedule(clients, {
     group,
     name: input.name,

@@ -342,6 +342,26 @@ describe('schedules against the emulator', () => {
       ]),
     ).schedule;
     expect(created).toMatchObject({ lock: 'db', expression: 'cron(0,30 * * * ? *)' });
+    // The command goes in the overrides twice with a lock (the runner's, and the lock item's): too long for
+    // ECS's 8192 characters, refused before anything is created.
+    const long = await cli([
+      'schedule',
+      'create',
+      'long',
+      '--cron',
+      '@daily',
+      '--image',
+      IMAGE,
+      '--lock',
+      'db',
+      '--timeout',
+      '5m',
+      '--',
+      'echo',
+      'x'.repeat(5000),
+    ]);
+    expect(long.exitCode, long.stderr).toBe(2);
+    expect(long.stderr).toMatch(/overrides would be \d+ characters; ECS allows 8192/);
     const { outputs } = await emulatorState();
     const schedule = getSchedule('migrate');
     const tags = Object.fromEntries(schedule.Target.EcsParameters.Tags.map((t) => [t.key, t.value]));
