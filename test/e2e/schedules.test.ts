@@ -14,7 +14,9 @@ import { adoptedExecutionId } from '../../src/core/reconcile-plan.js';
 import { LOCK_SCRIPT } from '../../src/core/schedule-lock.js';
 import { awsCli, type CliResult, isolatedEnv, newConfigDir, runCli } from '../support/cli.js';
 import { emulatorState, stopTask } from '../support/emulator-state.js';
-import { keepTasksRunning, motoUrl, resetMoto } from '../support/moto.js';
+import { keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../support/moto.js';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { putLines } from '../support/log-writer.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
 import { actionsOf } from '../../src/core/permissions.js';
 
@@ -227,6 +229,23 @@ describe('schedules against the emulator', () => {
     expect(table.stdout).toMatch(new RegExp(`${id}\\s+RUNNING\\s+schedule:nightly\\s`));
     const status = await cli(['status', id]);
     expect(status.stdout).toMatch(/origin\s+schedule:nightly/);
+    const taskId = taskArn.split('/').pop() ?? '';
+    expect(json<{ logStream: string }>(await cli(['status', id, '--json'])).logStream).toBe(
+      `runvoy/runner/${taskId}`,
+    );
+    // The run logs where every runvoy run does: `logs` reads it like any other.
+    const logs = new CloudWatchLogsClient(sdkConfig());
+    try {
+      await putLines(logs, outputs.LogGroupName ?? '', `runvoy/runner/${taskId}`, ['backup done']);
+    } finally {
+      logs.destroy();
+    }
+    const printed = await cli(['logs', id]);
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    expect(printed.stdout).toBe('backup done\n');
+    await stopTask(taskArn);
+    const cost = json<{ execution?: { id: string }; cost?: unknown }>(await cli(['cost', id, '--json']));
+    expect(JSON.stringify(cost)).toContain(id);
 
     const listedSchedules = json<{ schedules: ScheduleView[] }>(await cli(['schedule', 'list', '--json']));
     expect(listedSchedules.schedules.map((s) => [s.name, s.state, s.nextRuns.length])).toEqual([
