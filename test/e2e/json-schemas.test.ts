@@ -181,6 +181,27 @@ const CASES: Record<string, Case> = {
     success: () => cli(['tasks', 'show', 'hello', '--json'], taskDir),
     error: () => cli(['tasks', 'show', 'nope', '--json'], taskDir),
   },
+  'schedule:create': {
+    success: () =>
+      cli(['schedule', 'create', 'nightly', '--cron', '0 3 * * *', '--image', IMAGE, '--json', '--', 'true']),
+    error: () => cli(['schedule', 'create', 'nightly', '--cron', 'every day', '--image', IMAGE, '--json']),
+  },
+  'schedule:list': {
+    success: () => cli(['schedule', 'list', '--json']),
+    error: () => cli(['schedule', 'list', '--stack', 'no-such-stack', '--json']),
+  },
+  'schedule:pause': {
+    success: () => cli(['schedule', 'pause', 'nightly', '--json']),
+    error: () => cli(['schedule', 'pause', 'no-such-schedule', '--json']),
+  },
+  'schedule:resume': {
+    success: () => cli(['schedule', 'resume', 'nightly', '--json']),
+    error: () => cli(['schedule', 'resume', 'no-such-schedule', '--json']),
+  },
+  'schedule:delete': {
+    success: () => cli(['schedule', 'delete', 'nightly', '--json']),
+    error: () => cli(['schedule', 'delete', 'no-such-schedule', '--json']),
+  },
   destroy: {
     success: () => cli(['destroy', '--yes', '--json']),
     error: () => cli(['destroy', '--yes', '--stack', 'no-such-stack', '--json']),
