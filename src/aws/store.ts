@@ -144,7 +144,9 @@ export class Store {
       putRecord,
     ];
     if (audit) items.push({ Put: { TableName: this.table, Item: auditItem(audit) } });
-    const guardIndex = guard ? items.push({ ConditionCheck: { TableName: this.table, ...guard.check } }) - 1 : -1;
+    const guardIndex = guard
+      ? items.push({ ConditionCheck: { TableName: this.table, ...guard.check } }) - 1
+      : -1;
     if (lock) {
       items.push({
         Put: {

@@ -45,6 +45,8 @@ export interface BudgetInput {
   overBudget?: boolean;
   /** Whose budgets: the user's own (flag, env, local config; the default) or the team policy's. */
   scope?: BudgetScope;
+  /** Whether --over-budget may lift these budgets (a team budget only when the policy allows it). */
+  overridable?: boolean;
 }
 
 /** `team`: the team policy in the stack (src/core/policy.ts); `personal`: the user's own settings. */
@@ -129,9 +131,10 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   const { budgets, worstCase, timeoutMs } = input;
   const scope = input.scope ?? 'personal';
   const team = scope === 'team';
-  const overrideText = team
-    ? 'or pass --over-budget to run anyway (when the team policy allows it: budget.allowOverride)'
-    : 'or pass --over-budget to run anyway';
+  const overrideText =
+    input.overridable === false
+      ? "--over-budget cannot lift it (the team policy's budget.allowOverride is not true)"
+      : 'or pass --over-budget to run anyway';
   if (!hasBudget(budgets)) return { verdict: 'none', figures: [], problems: [], warnings: [] };
   const names = (
     [

@@ -67,12 +67,14 @@ export const POLICY_KEYS = {
     parse: fromConfig('budget.perRun'),
   },
   'budget.monthly': {
-    description: "Refuse a run when the team's spend this month (UTC) plus its worst case exceeds this, in USD.",
+    description:
+      "Refuse a run when the team's spend this month (UTC) plus its worst case exceeds this, in USD.",
     allowed: CONFIG_KEYS['budget.monthly'].allowed,
     parse: fromConfig('budget.monthly'),
   },
   'budget.perUser': {
-    description: "Refuse a run when its caller's own spend this month plus its worst case exceeds this, in USD.",
+    description:
+      "Refuse a run when its caller's own spend this month plus its worst case exceeds this, in USD.",
     allowed: CONFIG_KEYS['budget.perUser'].allowed,
     parse: fromConfig('budget.perUser'),
   },
@@ -141,7 +143,9 @@ export function isPolicyKey(key: string): key is PolicyKey {
 }
 
 export function unknownPolicyKeyIssue(key: string): ValidationIssue {
-  const config = Object.hasOwn(CONFIG_KEYS, key) ? ` "${key}" is a local setting: \`runvoy config set ${key} VALUE\`.` : '';
+  const config = Object.hasOwn(CONFIG_KEYS, key)
+    ? ` "${key}" is a local setting: \`runvoy config set ${key} VALUE\`.`
+    : '';
   return {
     field: 'KEY',
     value: key,
@@ -174,7 +178,11 @@ function checkStored(key: PolicyKey, value: unknown): ValidationIssue | undefine
   const isList = Array.isArray(value) && value.every((v) => typeof v === 'string');
   const isScalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
   const wantsList = key === 'images.allowed';
-  const bad = { field: key, value: isList ? (value as string[]).join(',') : JSON.stringify(value), allowed: spec.allowed };
+  const bad = {
+    field: key,
+    value: isList ? (value as string[]).join(',') : JSON.stringify(value),
+    allowed: spec.allowed,
+  };
   if (wantsList ? !isList : !isScalar) return bad;
   const parsed = spec.parse(isList ? (value as string[]).join(',') : String(value));
   return parsed === undefined ? bad : undefined;

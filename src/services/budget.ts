@@ -126,6 +126,7 @@ export async function checkBudget(input: CheckBudgetInput): Promise<BudgetDecisi
       : undefined;
   const decide = (budgets: Budgets, scope: BudgetScope, overBudget: boolean | undefined) =>
     decideBudget({
+      overridable: scope === 'personal' || input.team?.allowOverride === true,
       budgets,
       worstCase,
       timeoutMs: request.timeoutMs,
@@ -160,7 +161,7 @@ function overBudgetError(
   const { request } = input;
   const team = scope === 'team';
   const notLifted =
-    team && input.overBudget
+    team && input.overBudget && input.team?.allowOverride !== true
       ? " --over-budget does not lift a team budget unless the team policy's budget.allowOverride is true."
       : '';
   return new RunvoyError({

@@ -64,7 +64,8 @@ export async function teamPolicyForRun(
   const key = policyCacheKey(ctx.stack);
   if (!options.fresh) {
     const cached = cache.get<TeamPolicy>(key, POLICY_CACHE_MAX_AGE);
-    if (cached && typeof cached.version === 'number' && cached.values) return { policy: cached, cached: true };
+    if (cached && typeof cached.version === 'number' && cached.values)
+      return { policy: cached, cached: true };
   }
   const read = await readPolicy(ctx.doc, ctx.stack.outputs.tableName);
   if (read.problems.length > 0) {
@@ -139,7 +140,15 @@ export async function changePolicy(
         version: policy.version + 1,
       },
     };
-    if (await writePolicyChange(ctx.doc, ctx.stack.outputs.tableName, { read: policy, change, actorArn, at, audit })) {
+    if (
+      await writePolicyChange(ctx.doc, ctx.stack.outputs.tableName, {
+        read: policy,
+        change,
+        actorArn,
+        at,
+        audit,
+      })
+    ) {
       const values = applyChange(policy.values, change);
       const written: TeamPolicy = { version: policy.version + 1, values, updatedAt: at, updatedBy: actorArn };
       if (read.problems.length === 0) (ctx.cache ?? new Cache()).set(policyCacheKey(ctx.stack), written);
