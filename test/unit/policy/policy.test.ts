@@ -283,7 +283,7 @@ describe('timeout.max and runs.maxConcurrent', () => {
 });
 
 describe('team budgets', () => {
-  const worstCase = { amount: 0.0123, status: 'estimated' as const };
+  const worstCase = { amount: 0.0123, status: 'estimated' as const, display: '$0.0123' };
 
   it('are the budget keys of the policy', () => {
     expect(teamBudgets(policy({ 'budget.perRun': 0.01, 'budget.monthly': 100, cpu: 256 }))).toEqual({
