@@ -133,8 +133,8 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   const team = scope === 'team';
   const overrideText =
     input.overridable === false
-      ? "--over-budget cannot lift it (the team policy's budget.allowOverride is not true)"
-      : 'or pass --over-budget to run anyway';
+      ? "; --over-budget cannot lift a team budget (the team policy's budget.allowOverride is not true)"
+      : ', or pass --over-budget to run anyway';
   if (!hasBudget(budgets)) return { verdict: 'none', figures: [], problems: [], warnings: [] };
   const names = (
     [
@@ -174,7 +174,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) {
     return finish(
       [`this run has no --timeout, so its worst case is unbounded and ${names.join(', ')} cannot be held`],
-      `Pass --timeout (e.g. --timeout 1h) or set a default with \`runvoy config set timeout 1h\`, ${overrideText}.`,
+      `Pass --timeout (e.g. --timeout 1h) or set a default with \`runvoy config set timeout 1h\`${overrideText}.`,
     );
   }
   if (worstCase.amount === undefined) {
@@ -182,7 +182,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
       [
         `the cost of this run cannot be estimated (${worstCase.reason ?? 'no price'}), so ${names.join(', ')} cannot be held`,
       ],
-      `Refresh the prices with \`runvoy cost prices --refresh\`, ${overrideText}.`,
+      `Refresh the prices with \`runvoy cost prices --refresh\`${overrideText}.`,
     );
   }
   const run = worstCase.amount;
@@ -212,7 +212,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
     const who = team ? 'ask an admin to raise the team budget' : 'raise the budget';
     return finish(
       problems,
-      `Use a smaller --cpu/--memory or a shorter --timeout, ${who} (${raise.join(', ')}), ${overrideText}.`,
+      `Use a smaller --cpu/--memory or a shorter --timeout, ${who} (${raise.join(', ')})${overrideText}.`,
       figures,
       [...near, ...unknown.map((u) => `Note: ${u}.`)],
     );

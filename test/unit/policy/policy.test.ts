@@ -303,7 +303,7 @@ describe('team budgets', () => {
     expect(decision.verdict).toBe('refuse');
     expect(decision.problems[0]).toContain("of the team policy's budget.perRun $0.0100");
     expect(decision.fix).toContain('runvoy policy set budget.perRun 0.02');
-    expect(decision.fix).toContain('--over-budget cannot lift it');
+    expect(decision.fix).toContain('; --over-budget cannot lift a team budget');
   });
 
   it('are lifted by --over-budget when overridable', () => {
