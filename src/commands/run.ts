@@ -154,13 +154,26 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       import('../services/budget.js'),
     ]);
     const clients = await this.aws();
-    const stack = await requireStack(clients, String(local.stack.value));
+    const stack = await requireStack(clients, String(local.stack.value)).catch((error: unknown) => {
+      // Without an image and without a stack there is no team default to look for: the image is what is missing.
+      if (
+        local.image.value === undefined &&
+        error instanceof RunvoyError &&
+        error.code === 'STACK_NOT_FOUND'
+      ) {
+        throw runPolicy.noImageError(
+          `No image was given, and the stack that could hold a team default was not found: ${error.what}`,
+        );
+      }
+      throw error;
+    });
     const policyCtx = { doc: await clients.documents(), stack };
     const budgetWarn = (line: string) => this.note(this.paintErr('yellow', line));
     let request: RunRequest | undefined;
     /** The run as the team policy (under the user's own settings) makes it, refused when it breaks a rule. */
     const decide = async (policy: TeamPolicy): Promise<RunRequest> => {
       const settings = policyCore.withPolicyDefaults(local, policy);
+      if (settings.image.value === undefined) throw runPolicy.noImageError();
       const parsed = await this.buildRequest(flags, argv as string[], settings);
       const ruled = runPolicy.applyRunRules(parsed, policy, {
         image: fieldOf(settings.image, 'image'),

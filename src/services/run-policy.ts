@@ -16,6 +16,17 @@ export function policyRefusal(issue: ValidationIssue): UsageError {
   });
 }
 
+/** No image anywhere: not as a flag, in the environment, the config, a task file, or the team policy. */
+export function noImageError(why?: string): UsageError {
+  return new UsageError({
+    code: 'VALIDATION',
+    what: '--image: no image was given, and there is no default for it.',
+    why: why ?? "--image, RUNVOY_IMAGE, the config key image and the team policy's image are all unset.",
+    fix: "Pass --image, set a default with `runvoy config set image IMAGE`, or ask an admin to set the team's with `runvoy policy set image IMAGE`. Nothing was started.",
+    data: { issues: [{ field: '--image', value: '', allowed: 'an image reference' }] },
+  });
+}
+
 /**
  * The policy's rules that do not need the records: the longest timeout (a run without one gets it) and
  * the allowed images. Returns the request to run and the notes to show.
