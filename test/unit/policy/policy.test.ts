@@ -331,3 +331,57 @@ describe('team budgets', () => {
     expect(decision.fix).toContain('or pass --over-budget to run anyway');
   });
 });
+
+describe('applyRunRules (the rules a run meets before any record is read)', () => {
+  const request = {
+    image: 'ghcr.io/acme/app:1',
+    command: ['true'],
+    shell: false,
+    cpu: 256,
+    memory: 512,
+    arch: 'x86_64' as const,
+    spot: false,
+    env: [],
+    secrets: [],
+    tags: {},
+    lockWaitMs: 0,
+    detach: true,
+  };
+  const fields = { image: '--image', timeout: 'config timeout' };
+
+  it('gives a run without a timeout the maximum, and says so', async () => {
+    const { applyRunRules } = await import('../../../src/services/run-policy.js');
+    const ruled = applyRunRules(request, policy({ 'timeout.max': '45m' }), fields);
+    expect(ruled.request.timeoutMs).toBe(2_700_000);
+    expect(ruled.notes).toEqual([expect.stringContaining("team policy's timeout.max")]);
+  });
+
+  it('refuses with exit 2 and code POLICY, naming the field the value came from', async () => {
+    const { applyRunRules } = await import('../../../src/services/run-policy.js');
+    const long = (() => {
+      try {
+        return applyRunRules({ ...request, timeoutMs: 3_600_000 }, policy({ 'timeout.max': '45m' }), fields);
+      } catch (error) {
+        return error as { exitCode: number; code: string; what: string };
+      }
+    })();
+    expect(long).toMatchObject({ exitCode: 2, code: 'POLICY' });
+    expect((long as { what: string }).what).toContain('config timeout: "1h00m00s" is not valid');
+    expect(() => applyRunRules(request, policy({ 'images.allowed': ['alpine:*'] }), fields)).toThrow(
+      /Refused by the team policy: --image: "ghcr.io\/acme\/app:1"/,
+    );
+  });
+
+  it('leaves a run alone without a policy', async () => {
+    const { applyRunRules } = await import('../../../src/services/run-policy.js');
+    expect(applyRunRules(request, NO_POLICY, fields)).toEqual({ request, notes: [] });
+  });
+
+  it('names every place an image can come from when there is none', async () => {
+    const { noImageError } = await import('../../../src/services/run-policy.js');
+    const error = noImageError();
+    expect(error.exitCode).toBe(2);
+    expect(error.fix).toContain('runvoy config set image IMAGE');
+    expect(error.fix).toContain('runvoy policy set image IMAGE');
+  });
+});
