@@ -67,7 +67,9 @@ export async function checkConcurrency(ctx: PolicyContext, policy: TeamPolicy): 
  * Starts a run under the team policy without reading it on a warm run: the run is decided under the
  * cached policy, and its start transaction holds only if the policy is still at that version. When the
  * policy changed in between, it is read again, the run decided again, and started once more; a second
- * change in that moment is an error (nothing was started).
+ * change in that moment is an error (nothing was started). A run that the cached policy refuses is
+ * decided again under the policy read afresh (one GetItem), so that a limit an admin has raised since
+ * does not refuse it.
  */
 export async function startUnderPolicy<T>(
   ctx: PolicyContext,
@@ -75,16 +77,31 @@ export async function startUnderPolicy<T>(
   start: (request: RunRequest, guard: TransactGuard) => Promise<T>,
   onReread?: (policy: TeamPolicy) => void,
 ): Promise<T> {
-  let { policy } = await teamPolicyForRun(ctx);
+  let { policy, cached } = await teamPolicyForRun(ctx);
+  const reread = async () => {
+    ({ policy } = await teamPolicyForRun(ctx, { fresh: true }));
+    cached = false;
+    onReread?.(policy);
+  };
   for (let attempt = 0; ; attempt++) {
-    const request = await decide(policy);
+    let request: RunRequest;
+    try {
+      request = await decide(policy);
+    } catch (error) {
+      if (!cached || !(error instanceof RunvoyError)) throw error;
+      const before = policy.version;
+      ({ policy } = await teamPolicyForRun(ctx, { fresh: true }));
+      cached = false;
+      if (policy.version === before) throw error;
+      onReread?.(policy);
+      request = await decide(policy);
+    }
     try {
       return await start(request, policyVersionGuard(policy));
     } catch (error) {
       if (!(error instanceof PolicyChanged)) throw error;
       if (attempt >= 1) throw policyRace(policy);
-      ({ policy } = await teamPolicyForRun(ctx, { fresh: true }));
-      onReread?.(policy);
+      await reread();
     }
   }
 }

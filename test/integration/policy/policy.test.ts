@@ -14,6 +14,8 @@ import {
 import { Cache } from '../../../src/config/cache.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import type { TeamPolicy } from '../../../src/core/policy.js';
+import type { RunRequest } from '../../../src/core/run-request.js';
+import type { TransactGuard } from '../../../src/aws/store.js';
 import {
   changePolicy,
   policyCacheKey,
@@ -235,6 +237,39 @@ describe("a run's start transaction checks the policy version", () => {
     expect((refused as RunvoyError).exitCode).toBe(5);
     // The cache now holds the new version: the next run decides under it at once.
     expect(ctx.cache?.get<TeamPolicy>(policyCacheKey(ctx.stack), 60_000)?.version).toBe(2);
+  });
+
+  it('a run the cached policy refuses is decided again under the policy read afresh (a raised limit lets it start)', async () => {
+    const ctx = as(ALICE);
+    await changePolicy(ctx, { key: 'budget.perRun', value: 0.01 });
+    await changePolicy(as(BOB), { key: 'budget.perRun', value: 1 });
+    const seen: Array<unknown> = [];
+    const decide = async (policy: TeamPolicy) => {
+      seen.push(policy.values['budget.perRun']);
+      if (policy.values['budget.perRun'] === 0.01)
+        throw new RunvoyError({ what: 'over budget', exitCode: 5 });
+      return runRequest();
+    };
+    const record = await startUnderPolicy(ctx, decide, (request, guard) =>
+      startExecution(runDeps(h), request, { guard }),
+    );
+    expect(seen).toEqual([0.01, 1]);
+    expect(record.taskArn).toBeTruthy();
+
+    // Lowered again: the cached policy lets the run through, the start transaction finds it changed.
+    await changePolicy(as(BOB), { key: 'budget.perRun', value: 0.01 });
+    seen.length = 0;
+    const start = (request: RunRequest, guard: TransactGuard) =>
+      startExecution(runDeps(h), request, { guard });
+    const refused = await startUnderPolicy(ctx, decide, start).catch((e: unknown) => e);
+    expect((refused as RunvoyError).exitCode).toBe(5);
+    expect(seen).toEqual([1, 0.01]);
+
+    // Refused under a cached policy that is still current: one read to make sure, and the refusal stands.
+    seen.length = 0;
+    const again = await startUnderPolicy(ctx, decide, start).catch((e: unknown) => e);
+    expect((again as RunvoyError).exitCode).toBe(5);
+    expect(seen).toEqual([0.01]);
   });
 
   it('refuses to run under a policy item edited into a shape it cannot read', async () => {
