@@ -220,9 +220,18 @@ export const COMMAND_PERMISSIONS = {
     command: 'run',
     permissions: [
       ...DISCOVERY,
-      { action: 'dynamodb:Query', on: 'table-indexes', when: 'with budget.monthly or budget.perUser set' },
-      { action: 'dynamodb:GetItem', on: 'table', when: 'with --lock' },
+      {
+        action: 'dynamodb:Query',
+        on: 'table-indexes',
+        when: "with budget.monthly or budget.perUser set (yours or the team policy's), or runs.maxConcurrent",
+      },
+      { action: 'dynamodb:GetItem', on: 'table', when: 'with --lock; the team policy when it is not cached' },
       { action: 'dynamodb:TransactWriteItems', on: 'table' },
+      {
+        action: 'dynamodb:ConditionCheckItem',
+        on: 'table',
+        when: "the team policy's version, in the start transaction",
+      },
       { action: 'dynamodb:UpdateItem', on: 'table' },
       { action: 'ecs:DescribeTasks', on: 'cluster-tasks' },
       {
@@ -344,6 +353,38 @@ export const COMMAND_PERMISSIONS = {
   'config:set': { command: 'config set', permissions: NONE },
   'config:unset': { command: 'config unset', permissions: NONE },
   'config:validate': { command: 'config validate', permissions: NONE },
+  'policy:get': {
+    command: 'policy get',
+    permissions: [...DISCOVERY, { action: 'dynamodb:GetItem', on: 'table' }],
+  },
+  'policy:list': {
+    command: 'policy list',
+    permissions: [...DISCOVERY, { action: 'dynamodb:GetItem', on: 'table' }],
+  },
+  'policy:set': {
+    command: 'policy set',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'dynamodb:GetItem', on: 'table' },
+      {
+        action: 'dynamodb:TransactWriteItems',
+        on: 'table',
+        when: 'an admin action: the team policy and its audit event',
+      },
+    ],
+  },
+  'policy:unset': {
+    command: 'policy unset',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'dynamodb:GetItem', on: 'table' },
+      {
+        action: 'dynamodb:TransactWriteItems',
+        on: 'table',
+        when: 'an admin action: the team policy and its audit event',
+      },
+    ],
+  },
   'schedule:create': {
     command: 'schedule create',
     permissions: [

@@ -145,6 +145,17 @@ describe('every AWS request of every command is listed in src/core/permissions.t
     await stopTask(live.taskArn);
   });
 
+  it('policy set, get, list, unset; a run under a policy that changed since it was cached', async () => {
+    const set = await check('policy:set', ['policy', 'set', 'budget.perRun', '5']);
+    expect(set.actions).toContain('dynamodb:TransactWriteItems');
+    await check('policy:get', ['policy', 'get', 'budget.perRun']);
+    await check('policy:list', ['policy', 'list']);
+    await check('policy:unset', ['policy', 'unset', 'budget.perRun']);
+    await stopTasksAtOnce();
+    const run = await check('run', ['run', '--image', IMAGE, '--', 'echo', 'policy']);
+    expect(run.actions).toContain('dynamodb:GetItem');
+  });
+
   it('destroy', async () => {
     await check('destroy', ['destroy', '--yes']);
   });

@@ -52,8 +52,28 @@ describe('permissions: one source of truth, keyed by command id', () => {
     expect(actionsOf('cost').has('dynamodb:Query')).toBe(true);
   });
 
-  it('run with budgets needs dynamodb:Query', () => {
-    expect(whenOf('run', 'dynamodb:Query')).toEqual(['with budget.monthly or budget.perUser set']);
+  it('run with budgets or a concurrency limit needs dynamodb:Query', () => {
+    expect(whenOf('run', 'dynamodb:Query')).toEqual([
+      "with budget.monthly or budget.perUser set (yours or the team policy's), or runs.maxConcurrent",
+    ]);
+  });
+
+  it("run checks the team policy's version in its start transaction (ConditionCheckItem)", () => {
+    expect(actionsOf('run').has('dynamodb:ConditionCheckItem')).toBe(true);
+  });
+
+  it('policy set and unset write the policy and its audit event in one transaction', () => {
+    for (const id of ['policy:set', 'policy:unset']) {
+      expect(actionsOf(id)).toEqual(
+        new Set([
+          'sts:GetCallerIdentity',
+          'cloudformation:DescribeStacks',
+          'dynamodb:GetItem',
+          'dynamodb:TransactWriteItems',
+        ]),
+      );
+    }
+    expect(actionsOf('policy:list').has('dynamodb:TransactWriteItems')).toBe(false);
   });
 
   it('local commands need nothing', () => {
