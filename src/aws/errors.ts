@@ -2,6 +2,7 @@ import { ExitCode, RunvoyError } from '../core/errors.js';
 import { leastRoleWith } from '../core/permissions.js';
 import { ORIGIN, type AwsErrorOrigin } from './call-observer.js';
 import { endpointFromEnv } from './clients.js';
+import { REFUSAL_BODY } from './refusal-body.js';
 import { isTransient } from './logs.js';
 import { isAwsUnresponsive, type AwsUnresponsiveError } from './watchdog.js';
 
@@ -78,8 +79,9 @@ export function toRunvoyError(error: unknown): RunvoyError {
       data,
     });
   }
-  const denial = POLICY_DENIED.has(err.name) ? parseDenial(err.message) : undefined;
-  if (denial) return policyDenied(err, denial, where, idText, data);
+  const refusal = POLICY_DENIED.has(err.name) ? err : xmlRefusal(err);
+  const denial = refusal ? parseDenial(refusal.message) : undefined;
+  if (refusal && denial) return policyDenied(refusal, denial, where, idText, data);
   if (DENIED.has(err.name)) {
     const action = origin ? `${serviceActionPrefix(origin.service)}:${origin.operation}` : 'the action';
     return new RunvoyError({
@@ -189,6 +191,25 @@ function serviceActionPrefix(service: string): string {
   return prefixes[service] ?? service.toLowerCase();
 }
 
+/**
+ * A policy refusal answered in XML to a JSON request (moto enforcing IAM does this; the SDK then fails to
+ * parse the body; src/aws/refusal-body.ts keeps it).
+ */
+function xmlRefusal(err: SdkError): { name: string; message: string } | undefined {
+  const response = (err as { $response?: { [REFUSAL_BODY]?: unknown } }).$response;
+  const body = response?.[REFUSAL_BODY];
+  if (typeof body !== 'string') return undefined;
+  const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  if (!code || !POLICY_DENIED.has(code) || message === undefined) return undefined;
+  return { name: code, message: decodeXmlText(message) };
+}
+
+function decodeXmlText(text: string): string {
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  return text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => entities[name] ?? '');
+}
+
 export interface Denial {
   /** The IAM action, as AWS names it in the message (`dynamodb:UpdateItem`). */
   action: string;
@@ -210,8 +231,18 @@ export function parseDenial(message: string): Denial | undefined {
   return { action, ...(resource ? { resource } : {}), ...(principal ? { principal } : {}) };
 }
 
+/** What an IAM policy refused, when `error` is such a refusal (raw from the SDK or already mapped). */
+export function policyDenial(error: unknown): Denial | undefined {
+  if (error instanceof RunvoyError) {
+    const action = error.code === 'ACCESS_DENIED' ? error.data?.action : undefined;
+    return typeof action === 'string' ? { action } : undefined;
+  }
+  const err = error as { name?: string; message?: string } | undefined;
+  return err?.name && POLICY_DENIED.has(err.name) ? parseDenial(err.message ?? '') : undefined;
+}
+
 function policyDenied(
-  err: SdkError,
+  err: { name: string; message: string },
   denial: Denial,
   where: string,
   idText: string,
