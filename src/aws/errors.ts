@@ -262,6 +262,7 @@ function policyDenied(
     code: 'ACCESS_DENIED',
     data: {
       ...data,
+      awsError: err.name,
       action: denial.action,
       resource: denial.resource,
       principal: denial.principal,
