@@ -365,7 +365,7 @@ export const COMMAND_PERMISSIONS = {
     role: 'operator',
     variants: [{ flags: '--dry-run', role: 'viewer' }],
     permissions: [
-      ...DISCOVERY,
+      ...DISCOVERY.map((p) => ({ ...p, role: 'viewer' as const })),
       { action: 'dynamodb:Query', on: 'table-indexes', role: 'viewer' },
       { action: 'dynamodb:GetItem', on: 'table', role: 'viewer' },
       { action: 'dynamodb:BatchGetItem', on: 'table', role: 'viewer' },

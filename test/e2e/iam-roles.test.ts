@@ -32,7 +32,7 @@ import {
   type Role,
 } from '../../src/core/permissions.js';
 import type { PolicyDocument } from '../../src/core/iam-policy.js';
-import { isolatedEnv, runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { startMoto, type RunningMoto } from '../support/moto-server.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
@@ -70,13 +70,39 @@ const setTasks = (transition: object) =>
     'application/json',
   );
 
-function aws(args: string[]): unknown {
-  const result = spawnSync('aws', ['--endpoint-url', moto.url, ...args, '--output', 'json'], {
-    env: isolatedEnv({ ...ROOT, AWS_ENDPOINT_URL: moto.url }),
+/**
+ * Calls AWS APIs on the emulator as its root, in one Python process (boto3 comes with moto): a process
+ * per call of the AWS CLI takes seconds each on a loaded machine. Each call is [service, operation,
+ * parameters], with boto3's snake_case operation names; returns the answers in order.
+ */
+const BOTO = [
+  'import json, sys, boto3',
+  'url, calls = sys.argv[1], json.load(sys.stdin)',
+  'session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")',
+  'out = []',
+  'for service, op, params in calls:',
+  '    answer = getattr(session.client(service, endpoint_url=url), op)(**params)',
+  '    answer.pop("ResponseMetadata", None)',
+  '    out.append(answer)',
+  'print(json.dumps(out, default=str))',
+].join('\n');
+
+function boto(calls: Array<[string, string, Record<string, unknown>]>): Array<Record<string, unknown>> {
+  const result = spawnSync('python3', ['-c', BOTO, moto.url], {
+    input: JSON.stringify(calls),
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return result.stdout.trim() ? JSON.parse(result.stdout) : {};
+  if (result.status !== 0)
+    throw new Error(`boto3 ${JSON.stringify(calls)} exited ${result.status}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+}
+
+function one(
+  service: string,
+  operation: string,
+  params: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return boto([[service, operation, params]])[0] ?? {};
 }
 
 function cli(args: string[], credentials: Record<string, string>, cwd?: string): Promise<CliResult> {
@@ -118,7 +144,7 @@ const liveRun = async (lock?: string) => {
 async function stoppedUnrecordedRun(lock?: string): Promise<{ id: string; taskArn: string }> {
   const run = await liveRun(lock);
   const { clusterArn } = stackOutputs();
-  aws(['ecs', 'stop-task', '--cluster', clusterArn, '--task', run.taskArn]);
+  one('ecs', 'stop_task', { cluster: clusterArn, task: run.taskArn });
   return run;
 }
 
@@ -130,7 +156,7 @@ async function finishedRun(): Promise<string> {
 }
 
 function stackOutputs(): { clusterArn: string; tableName: string; logGroupName: string } {
-  const doc = aws(['cloudformation', 'describe-stacks', '--stack-name', 'runvoy']) as {
+  const doc = one('cloudformation', 'describe_stacks', { StackName: 'runvoy' }) as {
     Stacks: Array<{ Outputs: Array<{ OutputKey: string; OutputValue: string }> }>;
   };
   const out = Object.fromEntries(doc.Stacks[0]?.Outputs.map((o) => [o.OutputKey, o.OutputValue]) ?? []);
@@ -146,26 +172,23 @@ function forMoto(policy: PolicyDocument): PolicyDocument {
   return { ...policy, Statement: policy.Statement.map((s) => ({ ...s, Resource: ['*'] })) };
 }
 
-function addUser(name: string, policy: PolicyDocument) {
-  aws(['iam', 'create-user', '--user-name', name]);
-  const created = aws([
-    'iam',
-    'create-policy',
-    '--policy-name',
-    name,
-    '--policy-document',
-    JSON.stringify(policy),
-  ]) as {
-    Policy: { Arn: string };
-  };
-  aws(['iam', 'attach-user-policy', '--user-name', name, '--policy-arn', created.Policy.Arn]);
-  const key = aws(['iam', 'create-access-key', '--user-name', name]) as {
-    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
-  };
-  return {
-    AWS_ACCESS_KEY_ID: key.AccessKey.AccessKeyId,
-    AWS_SECRET_ACCESS_KEY: key.AccessKey.SecretAccessKey,
-  };
+/** IAM users holding these policies (one each); their access keys. */
+function addUsers(users: Array<{ name: string; policy: PolicyDocument }>): Array<Record<string, string>> {
+  const answers = boto(
+    users.flatMap(({ name, policy }) => [
+      ['iam', 'create_user', { UserName: name }],
+      [
+        'iam',
+        'put_user_policy',
+        { UserName: name, PolicyName: name, PolicyDocument: JSON.stringify(policy) },
+      ],
+      ['iam', 'create_access_key', { UserName: name }],
+    ]),
+  );
+  return users.map((_, i) => {
+    const key = answers[i * 3 + 2]?.AccessKey as { AccessKeyId: string; SecretAccessKey: string };
+    return { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey };
+  });
 }
 
 /**
@@ -314,10 +337,13 @@ describe('access roles: every command as viewer, operator and admin, with IAM en
       for (const role of ROLES) {
         const { stdout } = await asRoot(['iam', 'policy', '--role', role]);
         policies[role] = JSON.parse(stdout) as PolicyDocument;
-        keys[role] = addUser(`runvoy-${role}`, forMoto(policies[role]));
       }
+      const made = addUsers(
+        ROLES.map((role) => ({ name: `runvoy-${role}`, policy: forMoto(policies[role]) })),
+      );
+      ROLES.forEach((role, i) => (keys[role] = made[i] as (typeof keys)[Role]));
     });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await moto?.stop();
@@ -341,8 +367,10 @@ describe('access roles: every command as viewer, operator and admin, with IAM en
   });
 
   it('the policy as printed, with its ARNs, is refused by moto, which matches no resource but "*"', async () => {
-    const scoped = await unauthenticated(async () => addUser('runvoy-viewer-scoped', policies.viewer));
-    const result = await cli(['locks', 'list'], scoped);
+    const [scoped] = await unauthenticated(async () =>
+      addUsers([{ name: 'runvoy-viewer-scoped', policy: policies.viewer }]),
+    );
+    const result = await cli(['locks', 'list'], scoped ?? {});
     expect(result.exitCode, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/may not cloudformation:DescribeStacks/);
   });
@@ -354,40 +382,22 @@ describe('access roles: every command as viewer, operator and admin, with IAM en
     });
     const { facts, roles } = await unauthenticated(async () => {
       const outputs = stackOutputs();
-      const table = aws(['dynamodb', 'describe-table', '--table-name', outputs.tableName]) as {
-        Table: { TableArn: string };
-      };
-      const tasks = aws([
-        'ecs',
-        'describe-tasks',
-        '--cluster',
-        outputs.clusterArn,
-        '--tasks',
-        run.taskArn,
-      ]) as {
-        tasks: Array<{ taskArn: string; taskDefinitionArn: string }>;
-      };
-      const groups = aws([
-        'logs',
-        'describe-log-groups',
-        '--log-group-name-prefix',
-        outputs.logGroupName,
-      ]) as {
-        logGroups: Array<{ arn: string }>;
-      };
-      const resources = aws(['cloudformation', 'describe-stack-resources', '--stack-name', 'runvoy']) as {
-        StackResources: Array<{ ResourceType: string; PhysicalResourceId: string }>;
-      };
+      const [table, tasks, groups, resources] = boto([
+        ['dynamodb', 'describe_table', { TableName: outputs.tableName }],
+        ['ecs', 'describe_tasks', { cluster: outputs.clusterArn, tasks: [run.taskArn] }],
+        ['logs', 'describe_log_groups', { logGroupNamePrefix: outputs.logGroupName }],
+        ['cloudformation', 'describe_stack_resources', { StackName: 'runvoy' }],
+      ]) as [
+        { Table: { TableArn: string } },
+        { tasks: Array<{ taskArn: string; taskDefinitionArn: string }> },
+        { logGroups: Array<{ arn: string }> },
+        { StackResources: Array<{ ResourceType: string; PhysicalResourceId: string }> },
+      ];
       const roleNames = resources.StackResources.filter((r) => r.ResourceType === 'AWS::IAM::Role').map(
-        (r) => r.PhysicalResourceId,
+        (r) => r.PhysicalResourceId.split('/').pop() ?? r.PhysicalResourceId,
       );
-      const roleArns = roleNames.map(
-        (name) =>
-          (
-            aws(['iam', 'get-role', '--role-name', name.split('/').pop() ?? name]) as {
-              Role: { Arn: string };
-            }
-          ).Role.Arn,
+      const roleArns = boto(roleNames.map((name) => ['iam', 'get_role', { RoleName: name }])).map(
+        (answer) => (answer.Role as { Arn: string }).Arn,
       );
       return {
         facts: {
