@@ -237,8 +237,10 @@ export function policyDenial(error: unknown): Denial | undefined {
     const action = error.code === 'ACCESS_DENIED' ? error.data?.action : undefined;
     return typeof action === 'string' ? { action } : undefined;
   }
-  const err = error as { name?: string; message?: string } | undefined;
-  return err?.name && POLICY_DENIED.has(err.name) ? parseDenial(err.message ?? '') : undefined;
+  if (!error || typeof error !== 'object') return undefined;
+  const err = error as SdkError;
+  const refusal = POLICY_DENIED.has(err.name) ? err : xmlRefusal(err);
+  return refusal ? parseDenial(refusal.message) : undefined;
 }
 
 function policyDenied(

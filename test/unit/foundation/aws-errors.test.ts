@@ -5,7 +5,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORIGIN, type AwsCall, type AwsErrorOrigin } from '../../../src/aws/call-observer.js';
 import { AwsClients } from '../../../src/aws/clients.js';
-import { parseDenial, toRunvoyError } from '../../../src/aws/errors.js';
+import { parseDenial, policyDenial, toRunvoyError } from '../../../src/aws/errors.js';
 import { getCallerIdentity } from '../../../src/aws/identity.js';
 import { RunvoyError, UsageError } from '../../../src/core/errors.js';
 import {
@@ -548,6 +548,55 @@ describe('toRunvoyError with real SDK clients', () => {
         error: 'AccessDeniedException',
       }),
     ]);
+  });
+
+  // moto enforcing IAM answers a JSON service's refused request with an XML document, as text/html.
+  const MOTO_REFUSAL = {
+    status: 403,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'x-amzn-requestid': 'x-1' },
+    body: '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/vic is not authorized to perform: dynamodb:UpdateItem</Message></Error></Errors><RequestId>x-1</RequestId></ErrorResponse>',
+  };
+
+  it('a refusal answered in XML to a JSON service is read as one: action, who, role', async () => {
+    await fakeEndpoint(() => MOTO_REFUSAL);
+    const clients = new AwsClients({ region: 'us-east-1' });
+    const raw = await (
+      await clients.documents()
+    )
+      .send(new GetCommand({ TableName: 'runvoy', Key: { pk: 'x' } }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    clients.destroy();
+    expect(policyDenial(raw)).toEqual({
+      action: 'dynamodb:UpdateItem',
+      principal: 'arn:aws:iam::123456789012:user/vic',
+    });
+    const error = toRunvoyError(raw);
+    expect(error.code).toBe('ACCESS_DENIED');
+    expect(error.exitCode).toBe(1);
+    expect(error.what).toBe(
+      'AWS DynamoDB GetItem was denied (request ID x-1): arn:aws:iam::123456789012:user/vic may not dynamodb:UpdateItem.',
+    );
+    expect(error.data).toMatchObject({ awsError: 'AccessDenied', action: 'dynamodb:UpdateItem' });
+    expect(policyDenial(error)).toEqual({ action: 'dynamodb:UpdateItem' });
+  });
+
+  it('a 403 that is not a refusal by policy is not read as one', async () => {
+    await fakeEndpoint(() => ({ ...MOTO_REFUSAL, body: '<html>Forbidden by the proxy</html>' }));
+    const clients = new AwsClients({ region: 'us-east-1' });
+    const raw = await (
+      await clients.documents()
+    )
+      .send(new GetCommand({ TableName: 'runvoy', Key: { pk: 'x' } }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    clients.destroy();
+    expect(policyDenial(raw)).toBeUndefined();
+    expect(toRunvoyError(raw).code).toBe('BAD_RESPONSE');
   });
 
   it('access denied through the DynamoDB document client names the low-level action dynamodb:GetItem', async () => {
