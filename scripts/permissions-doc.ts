@@ -93,8 +93,8 @@ const ROLES_NOTES = `### What IAM enforces, and what it cannot
   \`runvoy init\` or \`runvoy destroy\`. What an admin shares with operators and viewers does not ask
   for it.
 - **Size.** IAM refuses a managed policy over 6,144 characters (without white space). The admin policy
-  of a stack with a short name is about 4,600 (5,500 with \`--mfa\`); \`runvoy iam policy\` says so when
-  a long stack name takes it over.
+  of the stack \`runvoy\` is about 4,800 (5,900 with \`--mfa\`); a longer stack name adds to it, and
+  \`runvoy iam policy\` says when it goes over: split its statements into two policies then.
 - **Denied.** When AWS refuses a request, runvoy exits 1 and says which action was denied on what, that
   the caller's policy lacks it, and which \`runvoy iam policy --role\` includes it.
 

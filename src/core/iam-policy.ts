@@ -10,6 +10,7 @@ import {
   type Role,
   type StackResource,
 } from './permissions.js';
+import { scheduleGroupName } from './schedule.js';
 
 /** The stack's resources, from its outputs and the caller's account. */
 export interface PolicyScope {
@@ -95,8 +96,14 @@ export function resourceArns(scope: PolicyScope, on: StackResource): string[] {
       return [logGroup, `${logGroup}:*`];
     case 'roles':
       return [...scope.roleArns].sort();
-    case 'schedules':
-      return [arn(scope, 'scheduler', 'schedule/default/runvoy-*')];
+    case 'schedules': {
+      const group = scheduleGroupName(scope.stackName);
+      return [
+        arn(scope, 'scheduler', 'schedule/default/runvoy-*'),
+        arn(scope, 'scheduler', `schedule-group/${group}`),
+        arn(scope, 'scheduler', `schedule/${group}/*`),
+      ];
+    }
     case 'template-resources':
       return [];
     case '*':

@@ -29,7 +29,7 @@ export type StackResource =
   | 'task-definitions' // task definitions named runvoy-<stack>-*
   | 'log-group' // the stack's log group and its streams
   | 'roles' // the stack's roles (path /runvoy/) and any --task-role
-  | 'schedules' // EventBridge Scheduler schedules named runvoy-*
+  | 'schedules' // EventBridge Scheduler schedules named runvoy-*, and the stack's group runvoy-<stack> and its schedules
   | 'template-resources' // what the template creates, through CloudFormation
   | '*'; // no resource-level scoping (sts:GetCallerIdentity, ec2:Describe*, pricing)
 
@@ -228,7 +228,17 @@ export const COMMAND_PERMISSIONS = {
       },
       { action: 'scheduler:ListSchedules', on: 'schedules' },
       { action: 'scheduler:GetSchedule', on: 'schedules' },
-      { action: 'scheduler:DeleteSchedule', on: 'schedules', when: "the stack's --timeout schedules" },
+      {
+        action: 'scheduler:DeleteSchedule',
+        on: 'schedules',
+        when: "the stack's --timeout schedules and schedules",
+      },
+      { action: 'scheduler:GetScheduleGroup', on: 'schedules', when: "the stack's schedule group" },
+      {
+        action: 'scheduler:DeleteScheduleGroup',
+        on: 'schedules',
+        when: "the stack's schedule group, if any",
+      },
       { action: 'ecs:StopTask', on: 'cluster-tasks', when: 'with --force' },
       {
         action: 'dynamodb:GetItem',
@@ -422,6 +432,90 @@ export const COMMAND_PERMISSIONS = {
   'config:set': { command: 'config set', role: 'any', permissions: NONE },
   'config:unset': { command: 'config unset', role: 'any', permissions: NONE },
   'config:validate': { command: 'config validate', role: 'any', permissions: NONE },
+  'schedule:create': {
+    command: 'schedule create',
+    role: 'operator',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'ecs:DescribeTaskDefinition', on: 'task-definitions' },
+      {
+        action: 'ecs:RegisterTaskDefinition',
+        on: 'task-definitions',
+        when: 'the first schedule or run of an image and setup',
+      },
+      {
+        action: 'iam:PassRole',
+        on: 'roles',
+        when: "registering: the task's roles; always: the scheduler role",
+      },
+      { action: 'scheduler:GetScheduleGroup', on: 'schedules' },
+      { action: 'scheduler:CreateScheduleGroup', on: 'schedules', when: "the stack's first schedule" },
+      {
+        action: 'scheduler:TagResource',
+        on: 'schedules',
+        when: "the stack's first schedule (the group's tag)",
+      },
+      { action: 'scheduler:CreateSchedule', on: 'schedules' },
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+    ],
+  },
+  'schedule:list': {
+    command: 'schedule list',
+    role: 'viewer',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:ListSchedules', on: 'schedules' },
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+    ],
+  },
+  'schedule:delete': {
+    command: 'schedule delete',
+    role: 'operator',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:DeleteSchedule', on: 'schedules' },
+      {
+        action: 'scheduler:ListSchedules',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+      {
+        action: 'scheduler:GetSchedule',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+    ],
+  },
+  'schedule:pause': {
+    command: 'schedule pause',
+    role: 'operator',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+      { action: 'scheduler:UpdateSchedule', on: 'schedules' },
+      { action: 'iam:PassRole', on: 'roles', when: 'the scheduler role, sent back with the schedule' },
+      {
+        action: 'scheduler:ListSchedules',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+    ],
+  },
+  'schedule:resume': {
+    command: 'schedule resume',
+    role: 'operator',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+      { action: 'scheduler:UpdateSchedule', on: 'schedules' },
+      { action: 'iam:PassRole', on: 'roles', when: 'the scheduler role, sent back with the schedule' },
+      {
+        action: 'scheduler:ListSchedules',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+    ],
+  },
   'tasks:list': { command: 'tasks list', role: 'any', permissions: NONE },
   'tasks:show': { command: 'tasks show', role: 'any', permissions: NONE },
 } as const satisfies Record<string, CommandPermissions>;

@@ -32,6 +32,10 @@ export const EXECUTION_ID_TAG = 'runvoy:execution-id';
 export const CALLER_TAG = 'runvoy:caller';
 export const HOST_TAG = 'runvoy:host';
 export const LOCK_TAG = 'runvoy:lock';
+/** The tag that marks a task started by a runvoy schedule, with the schedule's name (docs/schedules.md). */
+export const SCHEDULE_TAG = 'runvoy:schedule';
+/** A scheduled run's --timeout in seconds: reconcile stops the task once it has run that long. */
+export const TIMEOUT_TAG = 'runvoy:timeout';
 
 export type ExecutionAction =
   /** The task stopped: record its outcome (and its task ARN first when the record lacked it). */
@@ -222,10 +226,17 @@ export function aliveIds(plan: ReconcilePlan): Set<string> {
   );
 }
 
-/** The execution IDs a plan moves to a terminal status (their locks are released as they finish). */
+/**
+ * The execution IDs a plan moves to a terminal status and whose locks are released as they finish. A
+ * record that names its lock without its fence (a scheduled run: its lock container took the lock) cannot
+ * release it itself: its lock is left to the lock check, which frees it once the holder is finished.
+ */
 export function finishingIds(plan: ReconcilePlan): Set<string> {
   return new Set(
-    plan.executions.filter((a) => a.kind === 'finalise' || a.kind === 'lost').map((a) => a.record.id),
+    plan.executions
+      .filter((a) => a.kind === 'finalise' || a.kind === 'lost')
+      .filter((a) => !(a.record.lockName && a.record.fence === undefined))
+      .map((a) => a.record.id),
   );
 }
 
@@ -255,7 +266,28 @@ function isoOf(value: Date | string | undefined): string | undefined {
 }
 
 /**
- * The record of a task that runvoy did not start (origin `adopted`): image, command and size from the
+ * What a scheduled task's tags add to its record: the schedule, its lock (released by reconcile's lock
+ * check once the task stops: the record has no fence), and its --timeout, which reconcile enforces.
+ */
+function scheduleFields(
+  task: ClusterTask,
+  scheduleName: string,
+  createdAt: string,
+): Pick<ExecutionRecord, 'scheduleName' | 'lockName' | 'timeoutMs' | 'timeoutAt'> {
+  const lockName = tagValue(task, LOCK_TAG);
+  const seconds = Number(tagValue(task, TIMEOUT_TAG));
+  const timeoutMs = Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  return {
+    scheduleName,
+    ...(lockName ? { lockName } : {}),
+    ...(timeoutMs === undefined
+      ? {}
+      : { timeoutMs, timeoutAt: new Date(Date.parse(createdAt) + timeoutMs).toISOString() }),
+  };
+}
+
+/**
+ * The record of a task that runvoy did not start (origin `adopted`, or `schedule` for a runvoy schedule's): image, command and size from the
  * task definition and the task's overrides; who from its tags, or `unknown`.
  */
 export function adoptedRecord(input: {
@@ -277,10 +309,12 @@ export function adoptedRecord(input: {
   const outcome = taskOutcome(task);
   const createdAt = isoOf(task.createdAt) ?? new Date(input.now).toISOString();
   const ephemeral = task.overrides?.ephemeralStorage?.sizeInGiB ?? def?.ephemeralStorage?.sizeInGiB;
+  const scheduleName = tagValue(task, SCHEDULE_TAG);
   const record: ExecutionRecord = {
     id: input.executionId,
     status: outcome.finished ? outcome.status : outcome.status === 'RUNNING' ? 'RUNNING' : 'STARTING',
-    origin: 'adopted',
+    origin: scheduleName ? 'schedule' : 'adopted',
+    ...(scheduleName ? scheduleFields(task, scheduleName, createdAt) : {}),
     callerArn: tagValue(task, CALLER_TAG) ?? 'unknown',
     host: tagValue(task, HOST_TAG) ?? 'unknown',
     command: override?.command ?? main?.command ?? [],

@@ -27,8 +27,9 @@ export function linksFor(record: ExecutionRecord, logGroup: string, clusterName:
       cluster: record.clusterArn ?? clusterName,
       taskArn: record.taskArn,
     }),
-    // An adopted task logs wherever its own task definition says: only runvoy's runs have a known stream.
-    ...(record.origin === 'cli'
+    // An adopted task logs wherever its own task definition says: only runvoy's runs (and its schedules')
+    // have a known stream.
+    ...(record.origin !== 'adopted'
       ? {
           logs: logStreamConsoleUrl({
             region: record.region,
@@ -50,7 +51,7 @@ export async function executionStatus(ctx: ExecutionsContext, idOrPrefix: string
     execution,
     links: linksFor(execution, logGroup, ctx.stack.outputs.clusterName),
     logGroup,
-    ...(execution.taskArn && execution.origin === 'cli'
+    ...(execution.taskArn && execution.origin !== 'adopted'
       ? { logStream: logStreamName(execution.taskArn) }
       : {}),
     refreshed: finalised.length > 0,

