@@ -6,8 +6,8 @@ import type { RolePolicy } from '../../services/iam-policy.js';
 export default class IamPolicy extends RunvoyCommand<RolePolicy> {
   static override summary =
     "Print the least-privilege IAM policy of an access role, scoped to the stack's resources.";
-  static override description = `viewer: list, status, logs, cost, audit, locks list and status, doctor, reconcile --dry-run.
-operator: also run, kill, reconcile, and releasing locks whose holder has finished.
+  static override description = `viewer: list, status, logs, cost, audit, locks list and status, schedule list, doctor, reconcile --dry-run.
+operator: also run, kill, reconcile, schedule create, pause, resume and delete, and releasing locks whose holder has finished.
 admin: also init, destroy and locks release --force.
 The policy names the stack's own table, cluster, log group, roles and schedules, read from its outputs. It prints as a policy document for \`aws iam create-policy --policy-document file://FILE\`; --json prints it inside {role, stack, region, account, mfa, size, maxSize, policy}. docs/permissions.md has the table of commands and roles.`;
   static override examples = [
