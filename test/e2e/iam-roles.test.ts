@@ -289,7 +289,15 @@ const CASES: Case[] = [
     args: (role) => Promise.resolve(scheduleCreate(`nightly-${role}`)),
   },
   { id: 'schedule:pause', args: async (role) => ['schedule', 'pause', await aSchedule(`pause-${role}`)] },
-  { id: 'schedule:resume', args: async (role) => ['schedule', 'resume', await aSchedule(`resume-${role}`)] },
+  {
+    id: 'schedule:resume',
+    args: async (role) => {
+      // Resuming a schedule that is not paused sends nothing: pause it first.
+      const name = await aSchedule(`resume-${role}`);
+      await asRoot(['schedule', 'pause', name]);
+      return ['schedule', 'resume', name];
+    },
+  },
   { id: 'schedule:delete', args: async (role) => ['schedule', 'delete', await aSchedule(`delete-${role}`)] },
   { id: 'cost:prices', args: ['cost', 'prices'] },
   { id: 'autocomplete', args: ['autocomplete', 'bash'] },
