@@ -65,11 +65,12 @@ describe('every AWS request of every command is listed in src/core/permissions.t
     await proxy?.close();
   });
 
-  it('init (create, unchanged, update), doctor', async () => {
+  it('init (create, unchanged, update), iam policy, doctor', async () => {
     await check('init', ['init', '--yes', '--vpc', 'default']);
     // Again with nothing to change, then with a change.
     await check('init', ['init', '--yes']);
     await check('init', ['init', '--yes', '--log-retention', '7']);
+    await check('iam:policy', ['iam', 'policy', '--role', 'admin', '--mfa']);
     const doctor = await check('doctor', ['doctor']);
     // The spend check reads this month's runs: the page used to leave this out.
     expect(doctor.actions).toContain('dynamodb:Query');

@@ -24,7 +24,7 @@ export default class ScheduleResume extends RunvoyCommand<{ schedule: ScheduleVi
     this.note(
       changed
         ? 'Resumed schedule ${schedule.name}.'
-        : 'Schedule ${schedule.name} is not paused: nothing to do.',
+        : `Schedule ${schedule.name} is not paused: nothing to do.`,
     );
     this.log(scheduleLines(schedule).join('\n'));
   }
