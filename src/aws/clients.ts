@@ -9,6 +9,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attachCallObserver, type CallObserver } from './call-observer.js';
+import { attachRefusalBody } from './refusal-body.js';
 import { AwsWatchdog, type AwsWait, type HttpHandlerLike } from './watchdog.js';
 
 export interface AwsSettings {
@@ -78,6 +79,7 @@ export class AwsClients {
     if (cached) return cached;
     const client = create().then((made) => {
       attachCallObserver(made, name, this.settings.observer);
+      attachRefusalBody(made);
       // The SDK reads config.requestHandler on every send, so the watched handler serves every call.
       const config = (made as unknown as { config: { requestHandler: HttpHandlerLike } }).config;
       config.requestHandler = this.watchdog.wrap(name, config.requestHandler);

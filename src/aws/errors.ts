@@ -1,6 +1,8 @@
 import { ExitCode, RunvoyError } from '../core/errors.js';
+import { leastRoleWith } from '../core/permissions.js';
 import { ORIGIN, type AwsErrorOrigin } from './call-observer.js';
 import { endpointFromEnv } from './clients.js';
+import { REFUSAL_BODY } from './refusal-body.js';
 import { isTransient } from './logs.js';
 import { isAwsUnresponsive, type AwsUnresponsiveError } from './watchdog.js';
 
@@ -23,6 +25,8 @@ const DENIED = new Set([
   'SignatureDoesNotMatch',
   'InvalidSignatureException',
 ]);
+/** Refusals by IAM policy, as opposed to credentials that AWS does not recognise. */
+const POLICY_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 const THROTTLED = new Set([
   'ThrottlingException',
   'Throttling',
@@ -75,6 +79,9 @@ export function toRunvoyError(error: unknown): RunvoyError {
       data,
     });
   }
+  const refusal = POLICY_DENIED.has(err.name) ? err : xmlRefusal(err);
+  const denial = refusal ? parseDenial(refusal.message) : undefined;
+  if (refusal && denial) return policyDenied(refusal, denial, where, idText, data);
   if (DENIED.has(err.name)) {
     const action = origin ? `${serviceActionPrefix(origin.service)}:${origin.operation}` : 'the action';
     return new RunvoyError({
@@ -182,4 +189,86 @@ function serviceActionPrefix(service: string): string {
     Scheduler: 'scheduler',
   };
   return prefixes[service] ?? service.toLowerCase();
+}
+
+/**
+ * A policy refusal answered in XML to a JSON request (moto enforcing IAM does this; the SDK then fails to
+ * parse the body; src/aws/refusal-body.ts keeps it).
+ */
+function xmlRefusal(err: SdkError): { name: string; message: string } | undefined {
+  const response = (err as { $response?: { [REFUSAL_BODY]?: unknown } }).$response;
+  const body = response?.[REFUSAL_BODY];
+  if (typeof body !== 'string') return undefined;
+  const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  if (!code || !POLICY_DENIED.has(code) || message === undefined) return undefined;
+  return { name: code, message: decodeXmlText(message) };
+}
+
+function decodeXmlText(text: string): string {
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  return text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => entities[name] ?? '');
+}
+
+export interface Denial {
+  /** The IAM action, as AWS names it in the message (`dynamodb:UpdateItem`). */
+  action: string;
+  resource?: string;
+  /** Who was refused (a user or assumed-role ARN). */
+  principal?: string;
+}
+
+/**
+ * Reads what was denied from an AWS refusal: "User: ARN is not authorized to perform: ACTION on resource:
+ * RESOURCE because no identity-based policy allows the ACTION action" (the resource and the reason are
+ * missing from some services' messages, and from moto's).
+ */
+export function parseDenial(message: string): Denial | undefined {
+  const action = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(message)?.[1];
+  if (!action) return undefined;
+  const resource = /on resource:?\s+(\S+?)(?=\s+because|\s+with an explicit|[\s,;]*$)/.exec(message)?.[1];
+  const principal = /User:\s+(arn:\S+?)(?=\s+is not authorized)/.exec(message)?.[1];
+  return { action, ...(resource ? { resource } : {}), ...(principal ? { principal } : {}) };
+}
+
+/** What an IAM policy refused, when `error` is such a refusal (raw from the SDK or already mapped). */
+export function policyDenial(error: unknown): Denial | undefined {
+  if (error instanceof RunvoyError) {
+    const action = error.code === 'ACCESS_DENIED' ? error.data?.action : undefined;
+    return typeof action === 'string' ? { action } : undefined;
+  }
+  if (!error || typeof error !== 'object') return undefined;
+  const err = error as SdkError;
+  const refusal = POLICY_DENIED.has(err.name) ? err : xmlRefusal(err);
+  return refusal ? parseDenial(refusal.message) : undefined;
+}
+
+function policyDenied(
+  err: { name: string; message: string },
+  denial: Denial,
+  where: string,
+  idText: string,
+  data: Record<string, unknown>,
+): RunvoyError {
+  const on = denial.resource ? ` on ${denial.resource}` : '';
+  const explicit = /explicit deny/i.test(err.message);
+  const role = leastRoleWith(denial.action);
+  return new RunvoyError({
+    what: `${where} was denied${idText}: ${denial.principal ?? 'your identity'} may not ${denial.action}${on}.`,
+    why: `${explicit ? `A policy explicitly denies ${denial.action} to your identity` : `No IAM policy of your identity allows ${denial.action}${on}`} (${err.name}: ${err.message}).`,
+    fix: `Ask an administrator to grant ${denial.action} to your identity${
+      role
+        ? `: \`runvoy iam policy --role ${role}\` prints the policy of the runvoy role that allows it (docs/permissions.md has the table of commands and roles)`
+        : ''
+    }. \`runvoy doctor\` shows who you are signed in as.`,
+    code: 'ACCESS_DENIED',
+    data: {
+      ...data,
+      awsError: err.name,
+      action: denial.action,
+      resource: denial.resource,
+      principal: denial.principal,
+      leastRole: role,
+    },
+  });
 }

@@ -43,6 +43,15 @@ export interface LockWrite {
   expectVersion: string | undefined;
 }
 
+/**
+ * A condition on another item that the start transaction must also hold (the team policy's version,
+ * src/aws/policy.ts): when it fails, `failed()` is thrown instead of the transaction's error.
+ */
+export interface TransactGuard {
+  check: { Key: Record<string, unknown>; ConditionExpression: string } & Record<string, unknown>;
+  failed: () => Error;
+}
+
 export class TransactionConflict extends Error {
   constructor(readonly currentLock: LockItem | undefined) {
     super('lock changed since it was read');
@@ -116,7 +125,12 @@ export class Store {
    * Writes the new execution record and, when there is a lock, takes it, in one transaction: both or
    * neither. A lock that changed since it was read throws TransactionConflict with the lock as it is now.
    */
-  async createExecution(record: ExecutionRecord, lock?: LockWrite, audit?: AuditEvent): Promise<void> {
+  async createExecution(
+    record: ExecutionRecord,
+    lock?: LockWrite,
+    audit?: AuditEvent,
+    guard?: TransactGuard,
+  ): Promise<void> {
     const { TransactWriteCommand } = await lib();
     // The lock, when there is one, is the last item: its cancellation reason tells a held lock apart.
     const putRecord = {
@@ -130,6 +144,9 @@ export class Store {
       putRecord,
     ];
     if (audit) items.push({ Put: { TableName: this.table, Item: auditItem(audit) } });
+    const guardIndex = guard
+      ? items.push({ ConditionCheck: { TableName: this.table, ...guard.check } }) - 1
+      : -1;
     if (lock) {
       items.push({
         Put: {
@@ -151,6 +168,10 @@ export class Store {
       const reasons = (
         error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, unknown> }> }
       ).CancellationReasons;
+      const guardCode = guard ? reasons?.[guardIndex]?.Code : undefined;
+      if (guard && (guardCode === 'ConditionalCheckFailed' || guardCode === 'TransactionConflict')) {
+        throw guard.failed();
+      }
       const lockReason = reasons?.[items.length - 1];
       // ConditionalCheckFailed: the lock changed since it was read. TransactionConflict: another
       // transaction was writing it at that moment (not retried by the SDK). Either way, decide again.

@@ -1,11 +1,12 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
-import { RunvoyCommand } from '../base-command.js';
+import { RunvoyCommand, type Settings } from '../base-command.js';
 import { RunvoyError, UsageError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { parseRunRequest, type RunInput, type RunRequest } from '../core/run-request.js';
 import { argvGrammar, splitRunArgv, type FlagShape } from '../core/run-argv.js';
 import type { ResolvedSetting } from '../core/settings.js';
+import type { TeamPolicy } from '../core/policy.js';
 import type { RunPlan } from '../services/run-plan.js';
 import { formatPage, textLogLines } from '../ui/log-lines.js';
 import { choices } from '../flag-choices.js';
@@ -133,21 +134,69 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     const { flags: given, argv } = await this.parse(Run);
     const flags = await this.applyTaskFile(given);
     this.runFlags = flags;
-    const request = await this.buildRequest(flags, argv as string[]);
+    const local = this.settings();
+    // Everything given is checked before any request; only the image may still come from the team policy.
+    await this.buildRequest(flags, argv as string[], local).catch((error: unknown) => {
+      if (!(local.image.value === undefined && isOnlyMissingImage(error))) throw error;
+    });
 
-    const [{ Store }, { requireStack }] = await Promise.all([
+    const [{ Store }, { requireStack }, policyCore, runPolicy, { checkBudget }] = await Promise.all([
       import('../aws/store.js'),
       import('../services/stack-context.js'),
+      import('../core/policy.js'),
+      import('../services/run-policy.js'),
+      import('../services/budget.js'),
     ]);
     const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
-    const { checkBudget } = await import('../services/budget.js');
+    const stack = await requireStack(clients, String(local.stack.value)).catch((error: unknown) => {
+      // Without an image and without a stack there is no team default to look for: the image is what is missing.
+      if (
+        local.image.value === undefined &&
+        error instanceof RunvoyError &&
+        error.code === 'STACK_NOT_FOUND'
+      ) {
+        throw runPolicy.noImageError(
+          `No image was given, and the stack that could hold a team default was not found: ${error.what}`,
+        );
+      }
+      throw error;
+    });
+    const policyCtx = { doc: await clients.documents(), stack };
     const budgetWarn = (line: string) => this.note(this.paintErr('yellow', line));
-    const budget = { overBudget: flags['over-budget'], warn: budgetWarn, settings: this.settings() };
-    await checkBudget({ clients, stack, request, ...budget });
+    let request: RunRequest | undefined;
+    /** The run as the team policy (under the user's own settings) makes it, refused when it breaks a rule. */
+    const decide = async (policy: TeamPolicy): Promise<RunRequest> => {
+      const settings = policyCore.withPolicyDefaults(local, policy);
+      if (settings.image.value === undefined) throw runPolicy.noImageError();
+      const parsed = await this.buildRequest(flags, argv as string[], settings);
+      const ruled = runPolicy.applyRunRules(parsed, policy, {
+        image: fieldOf(settings.image, 'image'),
+        timeout: fieldOf(settings.timeout, 'timeout'),
+      });
+      for (const note of ruled.notes) this.note(note);
+      await runPolicy.checkConcurrency(policyCtx, policy);
+      await checkBudget({
+        clients,
+        stack,
+        request: ruled.request,
+        overBudget: flags['over-budget'],
+        warn: budgetWarn,
+        settings: local,
+        team: {
+          budgets: policyCore.teamBudgets(policy),
+          allowOverride: policy.values['budget.allowOverride'] === true,
+        },
+      });
+      request = ruled.request;
+      return ruled.request;
+    };
     if (flags['dry-run']) {
-      const { planRun } = await import('../services/run-plan.js');
-      return planRun(request, stack);
+      const [{ planRun }, { teamPolicyForRun }] = await Promise.all([
+        import('../services/run-plan.js'),
+        import('../services/policy.js'),
+      ]);
+      const { policy } = await teamPolicyForRun(policyCtx, { fresh: true });
+      return planRun(await decide(policy), stack);
     }
     const store = new Store(await clients.documents(), stack.outputs.tableName);
     const { startExecution } = await import('../services/run.js');
@@ -158,15 +207,23 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     const deps = { clients, store, stack, reporter };
     const stackFlag = stack.stackName === 'runvoy' ? '' : ` --stack ${stack.stackName}`;
 
-    const record = await startExecution(deps, request).catch((error: unknown) => {
-      // A run that got as far as its record has an ID, and --detach promises it on stdout, failure or not
-      // (the error on stderr says what state it is in): a script can still `runvoy status` or `kill` it.
-      const executionId = error instanceof RunvoyError ? error.data?.executionId : undefined;
-      if (request.detach && !this.jsonEnabled() && typeof executionId === 'string')
-        process.stdout.write(`${executionId}\n`);
-      throw error;
-    });
-    if (request.detach) {
+    const record = await runPolicy
+      .startUnderPolicy(
+        policyCtx,
+        decide,
+        (decided, guard) => startExecution(deps, decided, { guard }),
+        (policy) =>
+          this.note(`The team policy changed (now version ${policy.version}): the run was checked again.`),
+      )
+      .catch((error: unknown) => {
+        // A run that got as far as its record has an ID, and --detach promises it on stdout, failure or not
+        // (the error on stderr says what state it is in): a script can still `runvoy status` or `kill` it.
+        const executionId = error instanceof RunvoyError ? error.data?.executionId : undefined;
+        if (flags.detach && !this.jsonEnabled() && typeof executionId === 'string')
+          process.stdout.write(`${executionId}\n`);
+        throw error;
+      });
+    if (request?.detach) {
       if (!this.jsonEnabled()) {
         process.stdout.write(`${record.id}\n`);
         this.note(detachLines(record, stackFlag).slice(1).join('\n'));
@@ -213,7 +270,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   }
 
   /** `stray`: what the flag parser did not take among runvoy's flags (the command was split off first). */
-  private async buildRequest(flags: RunFlags, stray: string[]): Promise<RunRequest> {
+  private async buildRequest(flags: RunFlags, stray: string[], settings: Settings): Promise<RunRequest> {
     if (stray.length > 0) {
       throw new UsageError({
         what: `${JSON.stringify(stray[0])} is not a runvoy flag or a flag's value.`,
@@ -221,15 +278,9 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
         fix: 'Remove it, or put the command after --. Nothing was sent to AWS.',
       });
     }
-    const settings = this.settings();
     const sourced = <T>(setting: ResolvedSetting, key: string) => ({
       value: setting.value as T | undefined,
-      field:
-        setting.source === 'flag'
-          ? `--${key}`
-          : setting.source === 'env'
-            ? (setting.origin ?? key)
-            : `config ${key}`,
+      field: fieldOf(setting, key),
     });
     const envFiles = await Promise.all(
       (flags['env-file'] ?? []).map(async (path) => {
@@ -284,6 +335,24 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       this.log(lines.join('\n'));
     }
   }
+}
+
+/** Where a setting came from, as messages name it: --cpu, RUNVOY_CPU, config cpu, team policy cpu. */
+function fieldOf(setting: ResolvedSetting, key: string): string {
+  if (setting.source === 'flag') return `--${key}`;
+  if (setting.source === 'env' || setting.source === 'policy') return setting.origin ?? key;
+  return `config ${key}`;
+}
+
+/** The one problem is that no image was given (it may still come from the team policy). */
+function isOnlyMissingImage(error: unknown): boolean {
+  const issues = error instanceof UsageError ? error.data?.issues : undefined;
+  return (
+    Array.isArray(issues) &&
+    issues.length === 1 &&
+    (issues[0] as { field?: string; value?: string }).field === '--image' &&
+    (issues[0] as { value?: string }).value === ''
+  );
 }
 
 function money(estimate: { amount?: number; status: string; reason?: string }): string {

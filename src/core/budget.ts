@@ -43,7 +43,14 @@ export interface BudgetInput {
   /** Needed when `monthly` or `perUser` is set. */
   monthToDate?: MonthToDate;
   overBudget?: boolean;
+  /** Whose budgets: the user's own (flag, env, local config; the default) or the team policy's. */
+  scope?: BudgetScope;
+  /** Whether --over-budget may lift these budgets (a team budget only when the policy allows it). */
+  overridable?: boolean;
 }
+
+/** `team`: the team policy in the stack (src/core/policy.ts); `personal`: the user's own settings. */
+export type BudgetScope = 'personal' | 'team';
 
 export interface BudgetFigure {
   budget: BudgetName;
@@ -103,19 +110,31 @@ function figure(budget: BudgetName, limit: number, spent: number, run: number): 
   };
 }
 
-function describeFigure(f: BudgetFigure, timeoutMs: number | undefined, since?: string): string {
+function describeFigure(
+  f: BudgetFigure,
+  timeoutMs: number | undefined,
+  since?: string,
+  scope: BudgetScope = 'personal',
+): string {
   const upTo = timeoutMs === undefined ? '' : ` (up to the ${formatDuration(timeoutMs)} timeout)`;
+  const name = scope === 'team' ? `the team policy's ${f.budget}` : f.budget;
   if (f.budget === 'budget.perRun') {
-    return `this run costs at most ${usd(f.run)}${upTo}: ${percent(f.ratio)} of ${f.budget} ${usd(f.limit)}`;
+    return `this run costs at most ${usd(f.run)}${upTo}: ${percent(f.ratio)} of ${name} ${usd(f.limit)}`;
   }
   const who = f.budget === 'budget.perUser' ? 'your spend' : 'spend';
   const month = since ? ` since ${since.slice(0, 10)}` : ' this month';
-  return `${who}${month} ${usd(f.spent)} + this run at most ${usd(f.run)}${upTo} = ${usd(f.projected)}: ${percent(f.ratio)} of ${f.budget} ${usd(f.limit)}`;
+  return `${who}${month} ${usd(f.spent)} + this run at most ${usd(f.run)}${upTo} = ${usd(f.projected)}: ${percent(f.ratio)} of ${name} ${usd(f.limit)}`;
 }
 
 /** Decides whether a run may start under the configured budgets. */
 export function decideBudget(input: BudgetInput): BudgetDecision {
   const { budgets, worstCase, timeoutMs } = input;
+  const scope = input.scope ?? 'personal';
+  const team = scope === 'team';
+  const overrideText =
+    input.overridable === false
+      ? "; --over-budget cannot lift a team budget (the team policy's budget.allowOverride is not true)"
+      : ', or pass --over-budget to run anyway';
   if (!hasBudget(budgets)) return { verdict: 'none', figures: [], problems: [], warnings: [] };
   const names = (
     [
@@ -125,7 +144,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
     ] as const
   )
     .filter(([, v]) => v !== undefined)
-    .map(([n]) => n);
+    .map(([n]) => (input.scope === 'team' ? `the team policy's ${n}` : n));
 
   const finish = (problems: string[], fix: string, figures: BudgetFigure[] = [], warnings: string[] = []) =>
     input.overBudget
@@ -155,7 +174,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) {
     return finish(
       [`this run has no --timeout, so its worst case is unbounded and ${names.join(', ')} cannot be held`],
-      'Pass --timeout (e.g. --timeout 1h) or set a default with `runvoy config set timeout 1h`, or pass --over-budget to run anyway.',
+      `Pass --timeout (e.g. --timeout 1h) or set a default with \`runvoy config set timeout 1h\`${overrideText}.`,
     );
   }
   if (worstCase.amount === undefined) {
@@ -163,7 +182,7 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
       [
         `the cost of this run cannot be estimated (${worstCase.reason ?? 'no price'}), so ${names.join(', ')} cannot be held`,
       ],
-      'Refresh the prices with `runvoy cost prices --refresh`, or pass --over-budget to run anyway.',
+      `Refresh the prices with \`runvoy cost prices --refresh\`${overrideText}.`,
     );
   }
   const run = worstCase.amount;
@@ -185,13 +204,15 @@ export function decideBudget(input: BudgetInput): BudgetDecision {
   const over = figures.filter((f) => f.state === 'over');
   const near = figures
     .filter((f) => f.state === 'warn')
-    .map((f) => `Budget warning: ${describeFigure(f, timeoutMs, since)}.`);
+    .map((f) => `Budget warning: ${describeFigure(f, timeoutMs, since, scope)}.`);
   if (over.length > 0) {
-    const problems = over.map((f) => describeFigure(f, timeoutMs, since));
-    const raise = over.map((f) => `\`runvoy config set ${f.budget} ${Math.ceil(f.projected * 100) / 100}\``);
+    const problems = over.map((f) => describeFigure(f, timeoutMs, since, scope));
+    const verb = team ? 'policy' : 'config';
+    const raise = over.map((f) => `\`runvoy ${verb} set ${f.budget} ${Math.ceil(f.projected * 100) / 100}\``);
+    const who = team ? 'ask an admin to raise the team budget' : 'raise the budget';
     return finish(
       problems,
-      `Use a smaller --cpu/--memory or a shorter --timeout, raise the budget (${raise.join(', ')}), or pass --over-budget to run anyway.`,
+      `Use a smaller --cpu/--memory or a shorter --timeout, ${who} (${raise.join(', ')})${overrideText}.`,
       figures,
       [...near, ...unknown.map((u) => `Note: ${u}.`)],
     );

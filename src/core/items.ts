@@ -62,7 +62,15 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-export const AUDIT_ACTIONS = ['run', 'kill', 'lock-force-release', 'adopt', 'remove-from-active'] as const;
+export const AUDIT_ACTIONS = [
+  'run',
+  'kill',
+  'lock-force-release',
+  'adopt',
+  'remove-from-active',
+  'policy-set',
+  'policy-unset',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 // Each schema's message says what is expected; a decoding problem reads `<attribute>: expected <message>, got <value>`.

@@ -1,9 +1,20 @@
 /**
- * The one source of truth for the IAM actions each command needs, keyed by command id (as oclif names
- * it: `locks:release`). docs/permissions.md is generated from it (`npm run docs:permissions`; a unit test
- * fails when the doc is stale), an end-to-end test checks that every action a command sends to AWS is
- * listed here for it, and IAM policies per role can be generated from it.
+ * The one source of truth for the IAM actions each command needs and the access role that may run it,
+ * keyed by command id (as oclif names it: `locks:release`). docs/permissions.md is generated from it
+ * (`npm run docs:permissions`; a unit test fails when the doc is stale), an end-to-end test checks that
+ * every action a command sends to AWS is listed here for it, `runvoy iam policy --role` builds each
+ * role's IAM policy from it (src/core/iam-policy.ts), and an end-to-end test runs every command as each
+ * role against an emulator that enforces IAM.
  */
+
+/** The access roles, least first: each holds everything the one before it holds. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** True when `role` holds what `needed` holds. */
+export function roleCovers(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
 
 export type AwsService =
   'sts' | 'cloudformation' | 'dynamodb' | 'ecs' | 'logs' | 'scheduler' | 'pricing' | 'ec2' | 'iam';
@@ -27,11 +38,38 @@ export interface Permission {
   on: StackResource;
   /** When the command needs it; always when absent. */
   when?: string;
+  /**
+   * The least role whose policy holds this permission, when it is not the command's role: what a
+   * lesser role running the command does without (viewers do not write the end of a stopped run).
+   */
+  role?: Role;
+}
+
+/** A form of a command (a flag) that needs another role than the command itself. */
+export interface RoleVariant {
+  /** The flags, as typed. */
+  flags: string;
+  role: Role;
+  /**
+   * A lesser role that IAM lets do it all the same, because it sends the same actions on the same
+   * resources as something that role must be able to do; `why` says so and what holds it back.
+   */
+  iamAlsoAllows?: Role;
+  why?: string;
 }
 
 export interface CommandPermissions {
   /** The command as the user types it. */
   command: string;
+  /** The least role that may run it; `any` for a command that makes no AWS call. */
+  role: Role | 'any';
+  /**
+   * A lesser role that IAM lets run the command all the same, because it sends the same actions on the
+   * same resources as something that role must be able to do; `why` says so and what holds it back.
+   */
+  iamAlsoAllows?: Role;
+  why?: string;
+  variants?: RoleVariant[];
   permissions: Permission[];
 }
 
@@ -50,8 +88,18 @@ const RESOLVE_ID: Permission[] = [
 /** Finalising a run whose task has stopped, as list, status, logs and kill do on their way. */
 const FINALISE: Permission[] = [
   { action: 'ecs:DescribeTasks', on: 'cluster-tasks', when: 'for runs that are not finished' },
-  { action: 'dynamodb:UpdateItem', on: 'table', when: 'to finalise a run whose task stopped' },
-  { action: 'scheduler:DeleteSchedule', on: 'schedules', when: 'to finalise a run with --timeout' },
+  {
+    action: 'dynamodb:UpdateItem',
+    on: 'table',
+    when: 'to finalise a run whose task stopped',
+    role: 'operator',
+  },
+  {
+    action: 'scheduler:DeleteSchedule',
+    on: 'schedules',
+    when: 'to finalise a run with --timeout',
+    role: 'operator',
+  },
 ];
 
 /** Checking whether a lock's holder is still running. */
@@ -130,6 +178,7 @@ const NONE: Permission[] = [];
 export const COMMAND_PERMISSIONS = {
   init: {
     command: 'init',
+    role: 'admin',
     permissions: [
       { action: 'sts:GetCallerIdentity', on: '*' },
       { action: 'cloudformation:DescribeStacks', on: 'stack' },
@@ -162,6 +211,7 @@ export const COMMAND_PERMISSIONS = {
   },
   destroy: {
     command: 'destroy',
+    role: 'admin',
     permissions: [
       { action: 'sts:GetCallerIdentity', on: '*' },
       { action: 'cloudformation:DescribeStacks', on: 'stack' },
@@ -211,6 +261,7 @@ export const COMMAND_PERMISSIONS = {
   },
   doctor: {
     command: 'doctor',
+    role: 'viewer',
     permissions: [
       ...DISCOVERY,
       { action: 'dynamodb:Query', on: 'table-indexes', when: "this month's spend (the byKind index)" },
@@ -218,11 +269,21 @@ export const COMMAND_PERMISSIONS = {
   },
   run: {
     command: 'run',
+    role: 'operator',
     permissions: [
       ...DISCOVERY,
-      { action: 'dynamodb:Query', on: 'table-indexes', when: 'with budget.monthly or budget.perUser set' },
-      { action: 'dynamodb:GetItem', on: 'table', when: 'with --lock' },
+      {
+        action: 'dynamodb:Query',
+        on: 'table-indexes',
+        when: "with budget.monthly or budget.perUser set (yours or the team policy's), or runs.maxConcurrent",
+      },
+      { action: 'dynamodb:GetItem', on: 'table', when: 'with --lock; the team policy when it is not cached' },
       { action: 'dynamodb:TransactWriteItems', on: 'table' },
+      {
+        action: 'dynamodb:ConditionCheckItem',
+        on: 'table',
+        when: "the team policy's version, in the start transaction",
+      },
       { action: 'dynamodb:UpdateItem', on: 'table' },
       { action: 'ecs:DescribeTasks', on: 'cluster-tasks' },
       {
@@ -248,22 +309,30 @@ export const COMMAND_PERMISSIONS = {
   },
   logs: {
     command: 'logs',
+    role: 'viewer',
     permissions: [
       ...DISCOVERY,
       ...RESOLVE_ID,
       { action: 'logs:GetLogEvents', on: 'log-group' },
       { action: 'logs:FilterLogEvents', on: 'log-group', when: 'with --filter' },
       { action: 'logs:StartLiveTail', on: 'log-group', when: '--follow, optional (without it runvoy polls)' },
-      { action: 'ecs:StopTask', on: 'cluster-tasks', when: '--follow: the k key of the live view' },
+      {
+        action: 'ecs:StopTask',
+        on: 'cluster-tasks',
+        when: '--follow: the k key of the live view',
+        role: 'operator',
+      },
       ...FINALISE.map((p) => ({ ...p, when: `--follow: ${p.when ?? ''}` })),
     ],
   },
   status: {
     command: 'status',
+    role: 'viewer',
     permissions: [...DISCOVERY, ...RESOLVE_ID, ...FINALISE],
   },
   list: {
     command: 'list',
+    role: 'viewer',
     permissions: [
       ...DISCOVERY,
       { action: 'dynamodb:Query', on: 'table-indexes' },
@@ -273,6 +342,7 @@ export const COMMAND_PERMISSIONS = {
   },
   kill: {
     command: 'kill',
+    role: 'operator',
     permissions: [
       ...DISCOVERY,
       ...RESOLVE_ID,
@@ -284,39 +354,58 @@ export const COMMAND_PERMISSIONS = {
   },
   'locks:list': {
     command: 'locks list',
+    role: 'viewer',
     permissions: [...DISCOVERY, { action: 'dynamodb:Query', on: 'table-indexes' }],
   },
   'locks:status': {
     command: 'locks status',
+    role: 'viewer',
     permissions: [...DISCOVERY, ...CHECK_HOLDER],
   },
   'locks:release': {
     command: 'locks release',
+    role: 'operator',
+    variants: [
+      {
+        flags: '--force',
+        role: 'admin',
+        iamAlsoAllows: 'operator',
+        why: 'A force release writes the lock item and an audit event, as taking a lock for a run does: IAM sees the same actions on the same table. What holds an operator back is the CLI (it asks for --force and confirmation) and the `lock-force-release` event in `runvoy audit`, naming who did it.',
+      },
+    ],
     permissions: [
       ...DISCOVERY,
       ...CHECK_HOLDER,
       { action: 'dynamodb:UpdateItem', on: 'table', when: 'a lock whose holder has finished' },
-      { action: 'dynamodb:TransactWriteItems', on: 'table', when: 'with --force (release and audit event)' },
+      {
+        action: 'dynamodb:TransactWriteItems',
+        on: 'table',
+        when: 'with --force (release and audit event)',
+        role: 'admin',
+      },
     ],
   },
   reconcile: {
     command: 'reconcile',
+    role: 'operator',
+    variants: [{ flags: '--dry-run', role: 'viewer' }],
     permissions: [
-      ...DISCOVERY,
-      { action: 'dynamodb:Query', on: 'table-indexes' },
-      { action: 'dynamodb:GetItem', on: 'table' },
-      { action: 'dynamodb:BatchGetItem', on: 'table' },
+      ...DISCOVERY.map((p) => ({ ...p, role: 'viewer' as const })),
+      { action: 'dynamodb:Query', on: 'table-indexes', role: 'viewer' },
+      { action: 'dynamodb:GetItem', on: 'table', role: 'viewer' },
+      { action: 'dynamodb:BatchGetItem', on: 'table', role: 'viewer' },
       { action: 'dynamodb:UpdateItem', on: 'table', when: 'not with --dry-run' },
       { action: 'dynamodb:TransactWriteItems', on: 'table', when: 'adoptions, not with --dry-run' },
-      { action: 'ecs:DescribeTasks', on: 'cluster-tasks' },
-      { action: 'ecs:ListTasks', on: 'cluster-tasks' },
+      { action: 'ecs:DescribeTasks', on: 'cluster-tasks', role: 'viewer' },
+      { action: 'ecs:ListTasks', on: 'cluster-tasks', role: 'viewer' },
       { action: 'ecs:StopTask', on: 'cluster-tasks', when: 'runs past their --timeout, not with --dry-run' },
-      { action: 'ecs:DescribeTaskDefinition', on: 'task-definitions', when: 'adoptions' },
+      { action: 'ecs:DescribeTaskDefinition', on: 'task-definitions', when: 'adoptions', role: 'viewer' },
       { action: 'scheduler:DeleteSchedule', on: 'schedules', when: 'not with --dry-run' },
     ],
   },
   audit: {
     command: 'audit',
+    role: 'viewer',
     permissions: [
       ...DISCOVERY,
       { action: 'dynamodb:Query', on: 'table-indexes' },
@@ -325,6 +414,7 @@ export const COMMAND_PERMISSIONS = {
   },
   cost: {
     command: 'cost',
+    role: 'viewer',
     permissions: [
       ...DISCOVERY,
       ...RESOLVE_ID,
@@ -333,19 +423,73 @@ export const COMMAND_PERMISSIONS = {
   },
   'cost:prices': {
     command: 'cost prices',
+    role: 'viewer',
     permissions: [
       { action: 'pricing:GetProducts', on: '*', when: 'with --refresh (in us-east-1 or ap-south-1)' },
     ],
   },
-  autocomplete: { command: 'autocomplete', permissions: NONE },
-  'config:get': { command: 'config get', permissions: NONE },
-  'config:list': { command: 'config list', permissions: NONE },
-  'config:path': { command: 'config path', permissions: NONE },
-  'config:set': { command: 'config set', permissions: NONE },
-  'config:unset': { command: 'config unset', permissions: NONE },
-  'config:validate': { command: 'config validate', permissions: NONE },
+  'iam:policy': {
+    command: 'iam policy',
+    role: 'viewer',
+    permissions: [
+      { action: 'sts:GetCallerIdentity', on: '*', when: 'once a day per set of credentials (cached)' },
+      {
+        action: 'cloudformation:DescribeStacks',
+        on: 'stack',
+        when: 'always (the policy names what it holds now)',
+      },
+    ],
+  },
+  autocomplete: { command: 'autocomplete', role: 'any', permissions: NONE },
+  'config:get': { command: 'config get', role: 'any', permissions: NONE },
+  'config:list': { command: 'config list', role: 'any', permissions: NONE },
+  'config:path': { command: 'config path', role: 'any', permissions: NONE },
+  'config:set': { command: 'config set', role: 'any', permissions: NONE },
+  'config:unset': { command: 'config unset', role: 'any', permissions: NONE },
+  'config:validate': { command: 'config validate', role: 'any', permissions: NONE },
+  'policy:get': {
+    command: 'policy get',
+    role: 'viewer',
+    permissions: [...DISCOVERY, { action: 'dynamodb:GetItem', on: 'table' }],
+  },
+  'policy:list': {
+    command: 'policy list',
+    role: 'viewer',
+    permissions: [...DISCOVERY, { action: 'dynamodb:GetItem', on: 'table' }],
+  },
+  'policy:set': {
+    command: 'policy set',
+    role: 'admin',
+    iamAlsoAllows: 'operator',
+    why: 'A policy change writes the policy item and its audit event in one transaction, the actions an operator sends to start a run: IAM sees the same actions on the same table. What holds an operator back is the team agreement that only admins change it, and the `policy-set`/`policy-unset` event in `runvoy audit`, naming who did it and what the value was.',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'dynamodb:GetItem', on: 'table' },
+      {
+        action: 'dynamodb:TransactWriteItems',
+        on: 'table',
+        when: 'an admin action: the team policy and its audit event',
+      },
+    ],
+  },
+  'policy:unset': {
+    command: 'policy unset',
+    role: 'admin',
+    iamAlsoAllows: 'operator',
+    why: 'A policy change writes the policy item and its audit event in one transaction, the actions an operator sends to start a run: IAM sees the same actions on the same table. What holds an operator back is the team agreement that only admins change it, and the `policy-set`/`policy-unset` event in `runvoy audit`, naming who did it and what the value was.',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'dynamodb:GetItem', on: 'table' },
+      {
+        action: 'dynamodb:TransactWriteItems',
+        on: 'table',
+        when: 'an admin action: the team policy and its audit event',
+      },
+    ],
+  },
   'schedule:create': {
     command: 'schedule create',
+    role: 'operator',
     permissions: [
       ...DISCOVERY,
       { action: 'ecs:DescribeTaskDefinition', on: 'task-definitions' },
@@ -372,6 +516,7 @@ export const COMMAND_PERMISSIONS = {
   },
   'schedule:list': {
     command: 'schedule list',
+    role: 'viewer',
     permissions: [
       ...DISCOVERY,
       { action: 'scheduler:ListSchedules', on: 'schedules' },
@@ -380,6 +525,7 @@ export const COMMAND_PERMISSIONS = {
   },
   'schedule:delete': {
     command: 'schedule delete',
+    role: 'operator',
     permissions: [
       ...DISCOVERY,
       { action: 'scheduler:DeleteSchedule', on: 'schedules' },
@@ -397,6 +543,7 @@ export const COMMAND_PERMISSIONS = {
   },
   'schedule:pause': {
     command: 'schedule pause',
+    role: 'operator',
     permissions: [
       ...DISCOVERY,
       { action: 'scheduler:GetSchedule', on: 'schedules' },
@@ -411,6 +558,7 @@ export const COMMAND_PERMISSIONS = {
   },
   'schedule:resume': {
     command: 'schedule resume',
+    role: 'operator',
     permissions: [
       ...DISCOVERY,
       { action: 'scheduler:GetSchedule', on: 'schedules' },
@@ -423,8 +571,8 @@ export const COMMAND_PERMISSIONS = {
       },
     ],
   },
-  'tasks:list': { command: 'tasks list', permissions: NONE },
-  'tasks:show': { command: 'tasks show', permissions: NONE },
+  'tasks:list': { command: 'tasks list', role: 'any', permissions: NONE },
+  'tasks:show': { command: 'tasks show', role: 'any', permissions: NONE },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type PermissionCommandId = keyof typeof COMMAND_PERMISSIONS;
@@ -433,4 +581,27 @@ export type PermissionCommandId = keyof typeof COMMAND_PERMISSIONS;
 export function actionsOf(commandId: string): Set<IamAction> {
   const entry = (COMMAND_PERMISSIONS as Record<string, CommandPermissions>)[commandId];
   return new Set((entry?.permissions ?? []).map((p) => p.action));
+}
+
+const ENTRIES = COMMAND_PERMISSIONS as Record<string, CommandPermissions>;
+
+/** The least role that holds a permission of a command; undefined for a command that makes no AWS call. */
+export function permissionRole(entry: CommandPermissions, permission: Permission): Role | undefined {
+  if (permission.role) return permission.role;
+  return entry.role === 'any' ? undefined : entry.role;
+}
+
+/** Every permission the policy of `role` holds, with the least role that holds it. */
+export function permissionsOfRole(role: Role): Array<Permission & { role: Role }> {
+  return Object.values(ENTRIES).flatMap((entry) =>
+    entry.permissions.flatMap((p) => {
+      const least = permissionRole(entry, p);
+      return least && roleCovers(role, least) ? [{ ...p, role: least }] : [];
+    }),
+  );
+}
+
+/** The least role whose policy allows `action`, if any does. */
+export function leastRoleWith(action: string): Role | undefined {
+  return ROLES.find((role) => permissionsOfRole(role).some((p) => p.action === action));
 }

@@ -10,7 +10,8 @@ import {
 } from './config-schema.js';
 import { defaultMemoryFor } from './fargate.js';
 
-export type SettingSource = 'flag' | 'env' | 'config' | 'default';
+/** `policy`: the team policy in the stack (src/core/policy.ts), below the local config. */
+export type SettingSource = 'flag' | 'env' | 'config' | 'policy' | 'default';
 
 export interface ResolvedSetting {
   value: ConfigValue | undefined;

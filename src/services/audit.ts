@@ -43,11 +43,26 @@ export function describeEvent(event: AuditEvent): string {
       const problems = Array.isArray(detail.problems) ? `: ${detail.problems.map(String).join('; ')}` : '';
       return `took the malformed record of ${event.executionId ?? '?'} out of the active index${problems}`;
     }
+    case 'policy-set':
+    case 'policy-unset':
+      return policyChangeText(detail);
     case 'lock-force-release':
       return `forced release of lock ${event.lockName ?? '?'} (fence ${String(detail.fence ?? '?')}) held by ${event.executionId ?? '?'}${detail.holderArn ? ` of ${String(detail.holderArn)}` : ''}`;
     default:
       return '-';
   }
+}
+
+/** `budget.perRun: (unset) -> 0.01`: the key of a team policy change, its old and its new value. */
+function policyChangeText(detail: Record<string, unknown>): string {
+  const key = typeof detail.key === 'string' ? detail.key : '?';
+  const text = (value: unknown) =>
+    value === null || value === undefined
+      ? '(unset)'
+      : Array.isArray(value)
+        ? value.map(String).join(',')
+        : String(value);
+  return `team policy ${key}: ${text(detail.old)} -> ${text(detail.new)}`;
 }
 
 /**
@@ -73,7 +88,9 @@ export async function auditTrail(
             : 'record not found'
           : event.action === 'remove-from-active'
             ? 'removed from the active index'
-            : 'released';
+            : event.action === 'policy-set' || event.action === 'policy-unset'
+              ? `policy version ${String(event.detail?.version ?? '?')}`
+              : 'released';
       return {
         at: event.at,
         action: event.action,

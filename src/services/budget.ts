@@ -6,6 +6,7 @@ import {
   needsMonthToDate,
   type BudgetDecision,
   type Budgets,
+  type BudgetScope,
   type MonthToDate,
 } from '../core/budget.js';
 import type { ConfigKey, ConfigValue } from '../core/config-schema.js';
@@ -74,8 +75,10 @@ export interface CheckBudgetInput {
   clients: AwsClients;
   stack: StackContext;
   request: RunRequest;
-  /** Resolved settings: `budget.perRun`, `budget.monthly`, `budget.perUser`. */
+  /** Resolved settings: `budget.perRun`, `budget.monthly`, `budget.perUser` (the user's own budgets). */
   settings: SettingValues;
+  /** The team policy's budgets (src/core/policy.ts), checked with the user's own. */
+  team?: { budgets: Budgets; allowOverride: boolean };
   overBudget?: boolean;
   /** Receives the warnings (80% of a budget, over budget with --over-budget) for stderr. */
   warn?: (line: string) => void;
@@ -83,15 +86,19 @@ export interface CheckBudgetInput {
   pricing?: PricingOptions;
 }
 
+const NO_DECISION: BudgetDecision = { verdict: 'none', figures: [], problems: [], warnings: [] };
+
 /**
  * The budget check of `run`, after the request is parsed and before anything is written: throws a
  * RunvoyError with exit code 5 and the figures when the run would break a budget (unless
- * `overBudget`), prints warnings at 80%. With only `budget.perRun` set it makes no AWS call; with
- * `budget.monthly` or `budget.perUser` it reads this month's records (a Query, never a Scan).
+ * `overBudget`, which lifts a team budget only when the policy allows it), prints warnings at 80%. With
+ * only `budget.perRun` set it makes no AWS call; with `budget.monthly` or `budget.perUser` (the user's or
+ * the team's) it reads this month's records once (a Query, never a Scan).
  */
 export async function checkBudget(input: CheckBudgetInput): Promise<BudgetDecision> {
-  const budgets = budgetsFrom(input.settings);
-  if (!hasBudget(budgets)) return { verdict: 'none', figures: [], problems: [], warnings: [] };
+  const personal = budgetsFrom(input.settings);
+  const team = input.team?.budgets ?? {};
+  if (!hasBudget(personal) && !hasBudget(team)) return NO_DECISION;
   const pricing = input.pricing ?? defaultPricing();
   const { request } = input;
   // Spot can fall back to on-demand: the worst case is the on-demand price.
@@ -106,43 +113,75 @@ export async function checkBudget(input: CheckBudgetInput): Promise<BudgetDecisi
   });
   const canDecideWithoutRecords = request.timeoutMs === undefined || worstCase.amount === undefined;
   const mtd =
-    needsMonthToDate(budgets) && !canDecideWithoutRecords
+    (needsMonthToDate(personal) || needsMonthToDate(team)) && !canDecideWithoutRecords
       ? await monthToDate(
           { doc: await input.clients.documents(), table: input.stack.outputs.tableName },
           {
             callerArn: input.stack.identity.arn,
             now: input.now,
-            teamWide: budgets.monthly !== undefined,
+            teamWide: personal.monthly !== undefined || team.monthly !== undefined,
             pricing,
           },
         )
       : undefined;
-  const decision = decideBudget({
-    budgets,
-    worstCase,
-    timeoutMs: request.timeoutMs,
-    ...(mtd ? { monthToDate: mtd } : {}),
-    overBudget: input.overBudget,
-  });
-  if (decision.verdict === 'refuse') {
-    throw new RunvoyError({
-      what: `Refused by a budget: ${decision.problems.join('; ')}.`,
-      why:
-        decision.worstCase === undefined
-          ? 'A budget holds only for runs whose cost has a known upper bound. Nothing was started.'
-          : `${request.cpu} CPU units, ${request.memory} MiB, ${request.arch} in ${input.stack.region}, priced on demand (a Spot run can fall back to it). Nothing was started.`,
-      fix: decision.fix,
-      exitCode: ExitCode.OverBudget,
-      code: 'OVER_BUDGET',
-      data: {
-        budgets,
-        worstCase: decision.worstCase ?? null,
-        timeoutMs: request.timeoutMs ?? null,
-        figures: decision.figures,
-        ...(mtd ? { monthToDate: mtd } : {}),
-      },
+  const decide = (budgets: Budgets, scope: BudgetScope, overBudget: boolean | undefined) =>
+    decideBudget({
+      overridable: scope === 'personal' || input.team?.allowOverride === true,
+      budgets,
+      worstCase,
+      timeoutMs: request.timeoutMs,
+      ...(mtd ? { monthToDate: mtd } : {}),
+      overBudget,
+      scope,
     });
-  }
-  for (const line of decision.warnings) input.warn?.(line);
-  return decision;
+  const mine = decide(personal, 'personal', input.overBudget);
+  if (mine.verdict === 'refuse') throw overBudgetError(input, mine, personal, 'personal', mtd);
+  const ours = decide(team, 'team', input.overBudget === true && input.team?.allowOverride === true);
+  if (ours.verdict === 'refuse') throw overBudgetError(input, ours, team, 'team', mtd);
+  for (const line of [...mine.warnings, ...ours.warnings]) input.warn?.(line);
+  // The more telling of the two: a warning or an override over a plain ok.
+  return VERDICT_RANK[ours.verdict] > VERDICT_RANK[mine.verdict] ? ours : mine;
+}
+
+const VERDICT_RANK: Record<BudgetDecision['verdict'], number> = {
+  none: 0,
+  ok: 1,
+  warn: 2,
+  override: 3,
+  refuse: 4,
+};
+
+function overBudgetError(
+  input: CheckBudgetInput,
+  decision: BudgetDecision,
+  budgets: Budgets,
+  scope: BudgetScope,
+  mtd: MonthToDate | undefined,
+): RunvoyError {
+  const { request } = input;
+  const team = scope === 'team';
+  const notLifted =
+    team && input.overBudget && input.team?.allowOverride !== true
+      ? " --over-budget does not lift a team budget unless the team policy's budget.allowOverride is true."
+      : '';
+  return new RunvoyError({
+    what: `Refused by ${team ? "the team policy's budget" : 'a budget'}: ${decision.problems.join('; ')}.`,
+    why:
+      (decision.worstCase === undefined
+        ? 'A budget holds only for runs whose cost has a known upper bound. Nothing was started.'
+        : `${request.cpu} CPU units, ${request.memory} MiB, ${request.arch} in ${input.stack.region}, priced on demand (a Spot run can fall back to it). Nothing was started.`) +
+      (team ? ' The team policy is kept in the stack (`runvoy policy list`) and holds for everyone.' : '') +
+      notLifted,
+    fix: decision.fix,
+    exitCode: ExitCode.OverBudget,
+    code: 'OVER_BUDGET',
+    data: {
+      scope,
+      budgets,
+      worstCase: decision.worstCase ?? null,
+      timeoutMs: request.timeoutMs ?? null,
+      figures: decision.figures,
+      ...(mtd ? { monthToDate: mtd } : {}),
+    },
+  });
 }

@@ -7,7 +7,9 @@ import { skippedItemWarning } from '../core/items.js';
 import { describeTasks } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal, TERMINAL_STATUSES, type ExecutionStatus } from '../core/status.js';
-import { finaliseExecution } from './finalise.js';
+import { policyDenial } from '../aws/errors.js';
+import { taskOutcome } from '../core/task-result.js';
+import { contextFromTask, finaliseExecution } from './finalise.js';
 import { requireStack, type StackContext } from './stack-context.js';
 
 export interface ExecutionsContext {
@@ -158,19 +160,42 @@ export async function refreshRows(
     }
   }
   const updated = new Map<string, ExecutionRecord>();
+  const shown = new Map<string, ExecutionRecord>();
   for (const record of open) {
     const task = tasks.get(record.taskArn as string);
     if (task?.lastStatus !== 'STOPPED') continue;
-    const done = await finaliseExecution(
-      { clients: ctx.clients, store: ctx.store, warn: ctx.warn },
-      record,
-      task,
-    );
-    updated.set(record.id, done.record);
+    try {
+      const done = await finaliseExecution(
+        { clients: ctx.clients, store: ctx.store, warn: ctx.warn },
+        record,
+        task,
+      );
+      updated.set(record.id, done.record);
+    } catch (error) {
+      const denial = policyDenial(error);
+      if (!denial) throw error;
+      // A viewer reads and does not write: show what ECS says, and leave recording it to an operator.
+      shown.set(record.id, stoppedAsSeen(record, task));
+      ctx.warn?.(
+        `${record.id} has stopped but is not recorded as such: your IAM policy does not allow ${denial.action} (the viewer role only reads). An operator's list, status or reconcile records it and frees its lock.`,
+      );
+    }
   }
   return {
-    records: records.map((r) => updated.get(r.id) ?? r),
+    records: records.map((r) => updated.get(r.id) ?? shown.get(r.id) ?? r),
     finalised: [...updated.keys()],
+  };
+}
+
+/** A stopped run as ECS describes it, without writing it down. */
+function stoppedAsSeen(record: ExecutionRecord, task: Task): ExecutionRecord {
+  const outcome = taskOutcome(task, contextFromTask(task));
+  return {
+    ...record,
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    stoppedReason: outcome.stoppedReason ?? record.stoppedReason,
+    stoppedAt: outcome.stoppedAt ?? record.stoppedAt,
   };
 }
 

@@ -1,5 +1,11 @@
 import type { AwsClients } from '../aws/clients.js';
-import { TransactionConflict, newLockVersion, type AuditEvent, type Store } from '../aws/store.js';
+import {
+  TransactionConflict,
+  newLockVersion,
+  type AuditEvent,
+  type Store,
+  type TransactGuard,
+} from '../aws/store.js';
 import { describeTask, tasksStartedBy } from '../aws/tasks.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
@@ -36,6 +42,8 @@ export interface AcquireOptions {
   leaseUntil: (now: number) => number;
   onWait?: (lock: LockItem, remainingMs: number) => void;
   audit?: AuditEvent;
+  /** A condition the transaction must also hold (the team policy's version). */
+  guard?: TransactGuard;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -108,6 +116,7 @@ export async function createWithLock(
             expectVersion: decision.kind === 'create' ? undefined : decision.expectVersion,
           },
           options.audit,
+          options.guard,
         );
         return { record: written, acquiredAt, takeover: mustVerify ? current : undefined };
       } catch (error) {

@@ -2,7 +2,7 @@ import type { Task } from '@aws-sdk/client-ecs';
 import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients.js';
 import { createTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import type { AuditEvent, Store } from '../aws/store.js';
+import type { AuditEvent, Store, TransactGuard } from '../aws/store.js';
 import { describeTask, runTask, stopTask, type RunTaskResult } from '../aws/tasks.js';
 import { awsFailureKind } from '../aws/errors.js';
 import type { RunvoyError } from '../core/errors.js';
@@ -79,7 +79,12 @@ export function taskTags(request: RunRequest, record: ExecutionRecord): Record<s
  * transaction is sent. A start that runs out of time fails (FAILED, lock freed) if no RunTask was in
  * flight, and is "may have started" if one was.
  */
-export async function startExecution(deps: RunDeps, request: RunRequest): Promise<ExecutionRecord> {
+export async function startExecution(
+  deps: RunDeps,
+  request: RunRequest,
+  /** `guard`: a condition the start transaction must also hold (the team policy's version). */
+  options: { guard?: TransactGuard } = {},
+): Promise<ExecutionRecord> {
   const { clients, store, stack, reporter } = deps;
   const now = deps.now ?? Date.now;
   const spec = taskDefSpecFor(request, stack);
@@ -142,13 +147,14 @@ export async function startExecution(deps: RunDeps, request: RunRequest): Promis
           ),
         onWait: (lock, remaining) => reporter.waitingForLock(lock, remaining),
         audit,
+        guard: options.guard,
       },
     );
     record = acquired.record;
     phaseStart = runTaskPhaseStart(record.createdAt, acquired.acquiredAt);
     reporter.lockAcquired(request.lockName, record.fence ?? 0, acquired.takeover);
   } else {
-    await store.createExecution(record, undefined, audit);
+    await store.createExecution(record, undefined, audit, options.guard);
   }
 
   const overrides = buildContainerOverrides({

@@ -63,11 +63,12 @@ describe('every AWS request of every command is listed in src/core/permissions.t
     await proxy?.close();
   });
 
-  it('init (create, unchanged, update), doctor', async () => {
+  it('init (create, unchanged, update), iam policy, doctor', async () => {
     await check('init', ['init', '--yes', '--vpc', 'default']);
     // Again with nothing to change, then with a change.
     await check('init', ['init', '--yes']);
     await check('init', ['init', '--yes', '--log-retention', '7']);
+    await check('iam:policy', ['iam', 'policy', '--role', 'admin', '--mfa']);
     const doctor = await check('doctor', ['doctor']);
     // The spend check reads this month's runs: the page used to leave this out.
     expect(doctor.actions).toContain('dynamodb:Query');
@@ -140,6 +141,17 @@ describe('every AWS request of every command is listed in src/core/permissions.t
     await check('locks:release', ['locks', 'release', 'perm-force', '--force', '--yes']);
     await stopTask(held.taskArn);
     await stopTask(live.taskArn);
+  });
+
+  it('policy set, get, list, unset; a run under a policy that changed since it was cached', async () => {
+    const set = await check('policy:set', ['policy', 'set', 'budget.perRun', '5']);
+    expect(set.actions).toContain('dynamodb:TransactWriteItems');
+    await check('policy:get', ['policy', 'get', 'budget.perRun']);
+    await check('policy:list', ['policy', 'list']);
+    await check('policy:unset', ['policy', 'unset', 'budget.perRun']);
+    await stopTasksAtOnce();
+    const run = await check('run', ['run', '--image', IMAGE, '--', 'echo', 'policy']);
+    expect(run.actions).toContain('dynamodb:GetItem');
   });
 
   it('destroy', async () => {

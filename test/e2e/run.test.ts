@@ -598,7 +598,6 @@ describe('runvoy run with bad input', () => {
     ['10 GiB of ephemeral storage', ['--image', IMAGE, '--ephemeral-storage', '10'], '--ephemeral-storage'],
     ['a task role that is not an ARN', ['--image', IMAGE, '--task-role', 'notanarn'], '--task-role'],
     ['overrides over 8192 characters', ['--image', IMAGE, '--', 'x'.repeat(9000)], '8192'],
-    ['no image at all', [], '--image'],
     // Issue 11 item 6: every AWS limit the request can break is checked before any request.
     ['60 tags', ['--image', IMAGE, ...tagFlags(60)], '--tag: "60 tags"'],
     ['47 tags with a lock', ['--image', IMAGE, '--lock', 'l', ...tagFlags(47)], 'at most 46'],
@@ -626,6 +625,21 @@ describe('runvoy run with bad input', () => {
     expect(result.stderr).toContain(named);
     expect(result.stderr).toContain('Nothing was sent to AWS');
     expect(proxy.requests).toEqual([]);
+  });
+
+  // Without a local image, the team policy may hold one (docs/configuration.md): runvoy looks it up, and
+  // only reads to do so.
+  it('no image at all: exit 2, names --image and where a default can be set, writes and starts nothing', async () => {
+    const result = await runCli(['run', '--', 'echo', 'hi'], {
+      configDir: dir,
+      env: { AWS_ENDPOINT_URL: proxy.url },
+    });
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toContain('--image: no image was given');
+    expect(result.stderr).toContain('runvoy config set image IMAGE');
+    expect(result.stderr).toContain('runvoy policy set image IMAGE');
+    const reads = ['sts:GetCallerIdentity', 'cloudformation:DescribeStacks', 'dynamodb:GetItem'];
+    expect(proxy.requests.filter((r) => !reads.includes(r.iamAction))).toEqual([]);
   });
 
   // Node 20 reads a `--env-file PATH` after the script name as its own option (nodejs/node#54232) unless a

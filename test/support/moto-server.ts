@@ -51,8 +51,11 @@ function serialMotoAvailable(): boolean {
   return spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Starts the emulator on a free loopback port and waits until it answers. */
-export async function startMoto(): Promise<RunningMoto> {
+/**
+ * Starts the emulator on a free loopback port and waits until it answers. `env` adds to its environment
+ * (moto reads settings such as INITIAL_NO_AUTH_ACTION_COUNT from it).
+ */
+export async function startMoto(options: { env?: Record<string, string> } = {}): Promise<RunningMoto> {
   if (!motoInstalled()) throw new Error(MOTO_INSTALL_HINT);
   const port = await freePort();
   const [command, args] = serialMotoAvailable()
@@ -66,7 +69,7 @@ export async function startMoto(): Promise<RunningMoto> {
   const logFd = openSync(logFile, 'w');
   const child = spawn(command, args, {
     stdio: ['ignore', 'ignore', logFd],
-    env: { ...process.env, MOTO_ENABLE_ISO_REGIONS: 'true', MOTO_PORT: String(port) },
+    env: { ...process.env, MOTO_ENABLE_ISO_REGIONS: 'true', MOTO_PORT: String(port), ...options.env },
   });
   closeSync(logFd);
   const stderr = () => {

@@ -23,8 +23,8 @@ export default class ScheduleResume extends RunvoyCommand<{ schedule: ScheduleVi
   protected render({ schedule, changed }: { schedule: ScheduleView; changed: boolean }): void {
     this.note(
       changed
-        ? 'Resumed schedule ${schedule.name}.'
-        : 'Schedule ${schedule.name} is not paused: nothing to do.',
+        ? `Resumed schedule ${schedule.name}.`
+        : `Schedule ${schedule.name} is not paused: nothing to do.`,
     );
     this.log(scheduleLines(schedule).join('\n'));
   }

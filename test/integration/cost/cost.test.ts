@@ -258,6 +258,50 @@ describe('month-to-date spend and budgets', () => {
     expect(none.verdict).toBe('none');
   });
 
+  it('team budgets refuse naming the team policy; --over-budget lifts them only when the policy allows it; one read for both scopes', async () => {
+    await seedMonth();
+    const base = { clients: session.clients, stack, request: request(), now: NOW, pricing: OFFLINE };
+    const team = { budgets: { monthly: 2 * tenMinutes + 0.04 }, allowOverride: false };
+    const mark = session.operations().length;
+    const refused = await checkBudget({
+      ...base,
+      settings: { 'budget.perUser': { value: 100 } },
+      team,
+      overBudget: true,
+    }).catch((e: unknown) => e);
+    expect((refused as RunvoyError).exitCode).toBe(ExitCode.OverBudget);
+    expect((refused as RunvoyError).what).toMatch(
+      /^Refused by the team policy's budget: spend since 2026-11-01/,
+    );
+    expect((refused as RunvoyError).what).toContain("of the team policy's budget.monthly");
+    expect((refused as RunvoyError).why).toContain('budget.allowOverride is true');
+    expect((refused as RunvoyError).fix).toContain('runvoy policy set budget.monthly');
+    expect((refused as RunvoyError).data).toMatchObject({ scope: 'team' });
+    // The personal perUser and the team's monthly budget share one read of the month.
+    expect(operationsSince(mark).filter((o) => o.includes('Query'))).toHaveLength(1);
+
+    const warnings: string[] = [];
+    const lifted = await checkBudget({
+      ...base,
+      settings: {},
+      team: { ...team, allowOverride: true },
+      overBudget: true,
+      warn: (line) => warnings.push(line),
+    });
+    expect(lifted.verdict).toBe('override');
+    expect(warnings[0]).toMatch(
+      /^Over budget, running anyway \(--over-budget\): spend since .* the team policy's budget\.monthly/,
+    );
+
+    // A personal budget breaks first, with its own message.
+    const personal = await checkBudget({
+      ...base,
+      settings: { 'budget.perRun': { value: 0.01 } },
+      team: { budgets: { perRun: 0.02 }, allowOverride: false },
+    }).catch((e: unknown) => e);
+    expect((personal as RunvoyError).what).toMatch(/^Refused by a budget: .* of budget\.perRun \$0\.0100/);
+  });
+
   it('doctor shows the month to date against the budget', async () => {
     const now = new Date();
     const thisMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 0, 0, 1)).toISOString();

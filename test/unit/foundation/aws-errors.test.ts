@@ -5,7 +5,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORIGIN, type AwsCall, type AwsErrorOrigin } from '../../../src/aws/call-observer.js';
 import { AwsClients } from '../../../src/aws/clients.js';
-import { toRunvoyError } from '../../../src/aws/errors.js';
+import { parseDenial, policyDenial, toRunvoyError } from '../../../src/aws/errors.js';
 import { getCallerIdentity } from '../../../src/aws/identity.js';
 import { RunvoyError, UsageError } from '../../../src/core/errors.js';
 import {
@@ -162,6 +162,88 @@ describe('toRunvoyError with errors built by hand', () => {
     const error = toRunvoyError(sdkError('AccessDeniedException', 'no', { origin: { service, operation } }));
     expect(error.fix).toContain(`grant ${action} `);
     expect(error.what).toBe(`AWS ${service} ${operation} was denied.`);
+  });
+
+  describe('an IAM refusal names the action, the resource, who, and the runvoy role that allows it', () => {
+    const AWS_MESSAGE =
+      'User: arn:aws:iam::123456789012:user/vic is not authorized to perform: dynamodb:UpdateItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/runvoy-Table-X because no identity-based policy allows the dynamodb:UpdateItem action';
+
+    it.each([
+      [
+        AWS_MESSAGE,
+        {
+          action: 'dynamodb:UpdateItem',
+          resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/runvoy-Table-X',
+          principal: 'arn:aws:iam::123456789012:user/vic',
+        },
+      ],
+      // moto's form: no resource, no reason.
+      [
+        'User: arn:aws:iam::123456789012:user/vic is not authorized to perform: ecs:RunTask',
+        { action: 'ecs:RunTask', principal: 'arn:aws:iam::123456789012:user/vic' },
+      ],
+      [
+        'User: arn:aws:sts::1:assumed-role/dev/s is not authorized to perform: ecs:StopTask on resource: arn:aws:ecs:us-east-1:1:task/c/abc with an explicit deny in an identity-based policy',
+        {
+          action: 'ecs:StopTask',
+          resource: 'arn:aws:ecs:us-east-1:1:task/c/abc',
+          principal: 'arn:aws:sts::1:assumed-role/dev/s',
+        },
+      ],
+      [
+        'You are not authorized to perform this operation. User: arn:aws:iam::1:user/u is not authorized to perform: ec2:DescribeVpcs because no identity-based policy allows the ec2:DescribeVpcs action',
+        { action: 'ec2:DescribeVpcs', principal: 'arn:aws:iam::1:user/u' },
+      ],
+      ['User: arn:aws:iam::1:user/x is not authorized', undefined],
+    ])('parses %s', (message, expected) => {
+      expect(parseDenial(message)).toEqual(expected);
+    });
+
+    it('says what was denied on what, why, and which role to ask for; exit 1', () => {
+      const error = toRunvoyError(
+        sdkError('AccessDeniedException', AWS_MESSAGE, {
+          origin: { service: 'DynamoDB', operation: 'UpdateItem' },
+          requestId: 'r-1',
+        }),
+      );
+      expect(error.exitCode).toBe(1);
+      expect(error.code).toBe('ACCESS_DENIED');
+      expect(error.what).toBe(
+        'AWS DynamoDB UpdateItem was denied (request ID r-1): arn:aws:iam::123456789012:user/vic may not dynamodb:UpdateItem on arn:aws:dynamodb:us-east-1:123456789012:table/runvoy-Table-X.',
+      );
+      expect(error.why).toBe(
+        `No IAM policy of your identity allows dynamodb:UpdateItem on arn:aws:dynamodb:us-east-1:123456789012:table/runvoy-Table-X (AccessDeniedException: ${AWS_MESSAGE}).`,
+      );
+      expect(error.fix).toContain(
+        'grant dynamodb:UpdateItem to your identity: `runvoy iam policy --role operator`',
+      );
+    });
+
+    it('an explicit deny is said to be one', () => {
+      const error = toRunvoyError(
+        sdkError(
+          'AccessDeniedException',
+          'User: a is not authorized to perform: ecs:StopTask with an explicit deny',
+        ),
+      );
+      expect(error.why).toMatch(/^A policy explicitly denies ecs:StopTask to your identity/);
+    });
+
+    it('an admin-only action points at the admin role', () => {
+      const error = toRunvoyError(
+        sdkError('AccessDenied', 'User: a is not authorized to perform: cloudformation:CreateChangeSet'),
+      );
+      expect(error.fix).toContain('`runvoy iam policy --role admin`');
+    });
+
+    it('an action no runvoy role holds names no role', () => {
+      const error = toRunvoyError(
+        sdkError('AccessDenied', 'User: a is not authorized to perform: s3:GetObject'),
+      );
+      expect(error.fix).toBe(
+        'Ask an administrator to grant s3:GetObject to your identity. `runvoy doctor` shows who you are signed in as.',
+      );
+    });
   });
 
   it('access denied without an origin still says what happened', () => {
@@ -327,7 +409,9 @@ describe('toRunvoyError with aws-sdk-client-mock (errors the emulator cannot pro
     expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
     expect(error.code).toBe('ACCESS_DENIED');
     expect(error.what).toContain('was denied (request ID m-1)');
-    expect(error.why).toBe('AccessDeniedException: User is not authorized to perform: ecs:RunTask');
+    expect(error.why).toBe(
+      'No IAM policy of your identity allows ecs:RunTask (AccessDeniedException: User is not authorized to perform: ecs:RunTask).',
+    );
   });
 
   it('an ExpiredTokenException from RunTask is "session expired"', async () => {
@@ -440,14 +524,20 @@ describe('toRunvoyError with real SDK clients', () => {
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.target).toBe('AmazonEC2ContainerServiceV20141113.RunTask');
     expect(error?.code).toBe('ACCESS_DENIED');
-    expect(error?.what).toBe('AWS ECS RunTask was denied (request ID abc-123).');
-    expect(error?.why).toBe('AccessDeniedException: User is not authorized to perform: ecs:RunTask');
+    expect(error?.what).toBe(
+      'AWS ECS RunTask was denied (request ID abc-123): your identity may not ecs:RunTask.',
+    );
+    expect(error?.why).toBe(
+      'No IAM policy of your identity allows ecs:RunTask (AccessDeniedException: User is not authorized to perform: ecs:RunTask).',
+    );
     expect(error?.fix).toContain('grant ecs:RunTask to your identity');
     expect(error?.data).toEqual({
       service: 'ECS',
       operation: 'RunTask',
       requestId: 'abc-123',
       awsError: 'AccessDeniedException',
+      action: 'ecs:RunTask',
+      leastRole: 'operator',
     });
     expect(calls).toEqual([
       expect.objectContaining({
@@ -458,6 +548,55 @@ describe('toRunvoyError with real SDK clients', () => {
         error: 'AccessDeniedException',
       }),
     ]);
+  });
+
+  // moto enforcing IAM answers a JSON service's refused request with an XML document, as text/html.
+  const MOTO_REFUSAL = {
+    status: 403,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'x-amzn-requestid': 'x-1' },
+    body: '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/vic is not authorized to perform: dynamodb:UpdateItem</Message></Error></Errors><RequestId>x-1</RequestId></ErrorResponse>',
+  };
+
+  it('a refusal answered in XML to a JSON service is read as one: action, who, role', async () => {
+    await fakeEndpoint(() => MOTO_REFUSAL);
+    const clients = new AwsClients({ region: 'us-east-1' });
+    const raw = await (
+      await clients.documents()
+    )
+      .send(new GetCommand({ TableName: 'runvoy', Key: { pk: 'x' } }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    clients.destroy();
+    expect(policyDenial(raw)).toEqual({
+      action: 'dynamodb:UpdateItem',
+      principal: 'arn:aws:iam::123456789012:user/vic',
+    });
+    const error = toRunvoyError(raw);
+    expect(error.code).toBe('ACCESS_DENIED');
+    expect(error.exitCode).toBe(1);
+    expect(error.what).toBe(
+      'AWS DynamoDB GetItem was denied (request ID x-1): arn:aws:iam::123456789012:user/vic may not dynamodb:UpdateItem.',
+    );
+    expect(error.data).toMatchObject({ awsError: 'AccessDenied', action: 'dynamodb:UpdateItem' });
+    expect(policyDenial(error)).toEqual({ action: 'dynamodb:UpdateItem' });
+  });
+
+  it('a 403 that is not a refusal by policy is not read as one', async () => {
+    await fakeEndpoint(() => ({ ...MOTO_REFUSAL, body: '<html>Forbidden by the proxy</html>' }));
+    const clients = new AwsClients({ region: 'us-east-1' });
+    const raw = await (
+      await clients.documents()
+    )
+      .send(new GetCommand({ TableName: 'runvoy', Key: { pk: 'x' } }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    clients.destroy();
+    expect(policyDenial(raw)).toBeUndefined();
+    expect(toRunvoyError(raw).code).toBe('BAD_RESPONSE');
   });
 
   it('access denied through the DynamoDB document client names the low-level action dynamodb:GetItem', async () => {

@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DOC_PATH, renderPermissionsDoc } from '../../../scripts/permissions-doc.js';
-import { actionsOf, COMMAND_PERMISSIONS, type CommandPermissions } from '../../../src/core/permissions.js';
+import {
+  actionsOf,
+  COMMAND_PERMISSIONS,
+  leastRoleWith,
+  permissionRole,
+  permissionsOfRole,
+  roleCovers,
+  type CommandPermissions,
+} from '../../../src/core/permissions.js';
 
 const COMMANDS = resolve(import.meta.dirname, '../../../src/commands');
 
@@ -52,13 +60,90 @@ describe('permissions: one source of truth, keyed by command id', () => {
     expect(actionsOf('cost').has('dynamodb:Query')).toBe(true);
   });
 
-  it('run with budgets needs dynamodb:Query', () => {
-    expect(whenOf('run', 'dynamodb:Query')).toEqual(['with budget.monthly or budget.perUser set']);
+  it('run with budgets or a concurrency limit needs dynamodb:Query', () => {
+    expect(whenOf('run', 'dynamodb:Query')).toEqual([
+      "with budget.monthly or budget.perUser set (yours or the team policy's), or runs.maxConcurrent",
+    ]);
+  });
+
+  it("run checks the team policy's version in its start transaction (ConditionCheckItem)", () => {
+    expect(actionsOf('run').has('dynamodb:ConditionCheckItem')).toBe(true);
+  });
+
+  it('policy set and unset write the policy and its audit event in one transaction', () => {
+    for (const id of ['policy:set', 'policy:unset']) {
+      expect(actionsOf(id)).toEqual(
+        new Set([
+          'sts:GetCallerIdentity',
+          'cloudformation:DescribeStacks',
+          'dynamodb:GetItem',
+          'dynamodb:TransactWriteItems',
+        ]),
+      );
+    }
+    expect(actionsOf('policy:list').has('dynamodb:TransactWriteItems')).toBe(false);
   });
 
   it('local commands need nothing', () => {
     for (const id of ['config:get', 'config:set', 'config:path', 'config:validate']) {
       expect(actionsOf(id).size).toBe(0);
     }
+  });
+
+  it('gives every command a role: `any` exactly for those that make no AWS call', () => {
+    for (const [id, entry] of Object.entries(entries)) {
+      expect(entry.role === 'any', id).toBe(entry.permissions.length === 0);
+    }
+  });
+
+  it('the roles of the issue: viewers read, operators run and kill, admins init, destroy and force', () => {
+    const roleOf = (id: string) => entries[id]?.role;
+    for (const id of [
+      'list',
+      'status',
+      'logs',
+      'cost',
+      'audit',
+      'locks:list',
+      'locks:status',
+      'doctor',
+      'iam:policy',
+    ])
+      expect(roleOf(id), id).toBe('viewer');
+    for (const id of ['run', 'kill', 'reconcile', 'locks:release']) expect(roleOf(id), id).toBe('operator');
+    for (const id of ['init', 'destroy']) expect(roleOf(id), id).toBe('admin');
+    expect(entries['locks:release']?.variants).toEqual([
+      expect.objectContaining({ flags: '--force', role: 'admin', iamAlsoAllows: 'operator' }),
+    ]);
+    expect(entries.reconcile?.variants).toEqual([{ flags: '--dry-run', role: 'viewer' }]);
+  });
+
+  it('reconcile --dry-run needs only what a viewer holds', () => {
+    const dryRun =
+      entries.reconcile?.permissions.filter((p) => !/not with --dry-run/.test(p.when ?? '')) ?? [];
+    for (const p of dryRun)
+      expect(permissionRole(entries.reconcile as CommandPermissions, p), p.action).toBe('viewer');
+  });
+
+  it("a permission names a role of its own only at or above its command's", () => {
+    for (const [id, entry] of Object.entries(entries)) {
+      for (const p of entry.permissions) {
+        if (!p.role || entry.role === 'any') continue;
+        if (id === 'reconcile') continue; // its reads are the viewer's, for --dry-run
+        expect(roleCovers(p.role, entry.role), `${id} ${p.action}`).toBe(true);
+      }
+    }
+  });
+
+  it('roles are cumulative, and the least role with an action is found', () => {
+    expect(roleCovers('admin', 'viewer')).toBe(true);
+    expect(roleCovers('viewer', 'operator')).toBe(false);
+    const of = (role: 'viewer' | 'operator' | 'admin') =>
+      new Set(permissionsOfRole(role).map((p) => p.action));
+    expect([...of('viewer')].every((a) => of('operator').has(a))).toBe(true);
+    expect(leastRoleWith('dynamodb:Query')).toBe('viewer');
+    expect(leastRoleWith('dynamodb:UpdateItem')).toBe('operator');
+    expect(leastRoleWith('cloudformation:DeleteStack')).toBe('admin');
+    expect(leastRoleWith('s3:GetObject')).toBeUndefined();
   });
 });
