@@ -181,6 +181,22 @@ const CASES: Record<string, Case> = {
     success: () => cli(['tasks', 'show', 'hello', '--json'], taskDir),
     error: () => cli(['tasks', 'show', 'nope', '--json'], taskDir),
   },
+  'policy:set': {
+    success: () => cli(['policy', 'set', 'timeout.max', '2h', '--json']),
+    error: () => cli(['policy', 'set', 'no.such.key', '1', '--json']),
+  },
+  'policy:get': {
+    success: () => cli(['policy', 'get', 'timeout.max', '--json']),
+    error: () => cli(['policy', 'get', 'no.such.key', '--json']),
+  },
+  'policy:list': {
+    success: () => cli(['policy', 'list', '--json']),
+    error: () => cli(['policy', 'list', '--stack', 'no-such-stack', '--json']),
+  },
+  'policy:unset': {
+    success: () => cli(['policy', 'unset', 'timeout.max', '--json']),
+    error: () => cli(['policy', 'unset', 'no.such.key', '--json']),
+  },
   'schedule:create': {
     success: () =>
       cli(['schedule', 'create', 'nightly', '--cron', '0 3 * * *', '--image', IMAGE, '--json', '--', 'true']),
