@@ -181,6 +181,10 @@ const CASES: Record<string, Case> = {
     success: () => cli(['tasks', 'show', 'hello', '--json'], taskDir),
     error: () => cli(['tasks', 'show', 'nope', '--json'], taskDir),
   },
+  'iam:policy': {
+    success: () => cli(['iam', 'policy', '--role', 'operator', '--json']),
+    error: () => cli(['iam', 'policy', '--role', 'root', '--json']),
+  },
   'policy:set': {
     success: () => cli(['policy', 'set', 'timeout.max', '2h', '--json']),
     error: () => cli(['policy', 'set', 'no.such.key', '1', '--json']),
