@@ -5,6 +5,7 @@ import { EXECUTION_ID_LENGTH, ID_ALPHABET, isExecutionId } from './ids.js';
 import type { LockItem } from './lock-protocol.js';
 import { executionIdFromStartedBy } from './run-plan.js';
 import { isTerminal, type ExecutionStatus } from './status.js';
+import { CALLER_TAG, EXECUTION_ID_TAG, HOST_TAG, LOCK_TAG } from './tags.js';
 import { taskOutcome, type EcsTask } from './task-result.js';
 
 /** What reconcile reads of a task: the DescribeTasks entry with its startedBy, tags and definition. */
@@ -28,10 +29,6 @@ export interface ClusterTask extends EcsTask {
 /** The default grace before a run whose task ECS does not know is marked LOST (src/core/grace.ts). */
 export { DEFAULT_LOST_GRACE_MS } from './grace.js';
 
-export const EXECUTION_ID_TAG = 'runvoy:execution-id';
-export const CALLER_TAG = 'runvoy:caller';
-export const HOST_TAG = 'runvoy:host';
-export const LOCK_TAG = 'runvoy:lock';
 
 export type ExecutionAction =
   /** The task stopped: record its outcome (and its task ARN first when the record lacked it). */
