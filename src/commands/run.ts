@@ -102,7 +102,8 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     }),
   };
 
-  private runFlags: Record<string, unknown> = {};
+  /** The flags with the task file applied: they override config keys (settingFlags). */
+  private runFlags: RunFlags | undefined;
   /** The container's command: everything after runvoy's own flags (see splitRunArgv). */
   private commandArgv: string[] = [];
   /** Whether the command came after an explicit `--` (then it is never a task's name). */
@@ -126,12 +127,12 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   protected override settingFlags() {
     const f = this.runFlags;
     return {
-      image: f.image as string | undefined,
-      cpu: f.cpu as string | undefined,
-      memory: f.memory as string | undefined,
-      arch: f.arch as string | undefined,
-      timeout: f.timeout as string | undefined,
-      spot: f.spot as boolean | undefined,
+      image: f?.image,
+      cpu: f?.cpu,
+      memory: f?.memory,
+      arch: f?.arch,
+      timeout: f?.timeout,
+      spot: f?.spot,
     };
   }
 
@@ -141,21 +142,16 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     this.runFlags = flags;
     const request = await this.buildRequest(flags, argv as string[]);
 
-    const [{ Store }, { requireStack }] = await Promise.all([
-      import('../aws/store.js'),
-      import('../services/stack-context.js'),
-    ]);
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
+    const ctx = await this.stackContext();
+    const { clients, stack, store } = ctx;
     const { checkBudget } = await import('../services/budget.js');
     const budgetWarn = (line: string) => this.note(this.paintErr('yellow', line));
-    const budget = { overBudget: flags['over-budget'], warn: budgetWarn, settings: this.settings() };
-    await checkBudget({ clients, stack, request, ...budget });
+    const budget = { overBudget: flags['over-budget'], warn: budgetWarn, settings: ctx.settings.sources };
+    await checkBudget({ stack, store, request, ...budget });
     if (flags['dry-run']) {
       const { planRun } = await import('../services/run-plan.js');
       return planRun(request, stack);
     }
-    const store = new Store(await clients.documents(), stack.outputs.tableName);
     const { startExecution, attachExecution } = await import('../services/run.js');
     const { plainRunReporter, jsonRunReporter, summaryLine, detachLines } =
       await import('../ui/run-lines.js');

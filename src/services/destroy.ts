@@ -9,8 +9,7 @@ import {
   waitForStack,
   type StackState,
 } from '../aws/stack.js';
-import { Store } from '../aws/store.js';
-import { deleteTable } from '../aws/table.js';
+import { deleteTable, Store } from '../aws/store.js';
 import { describeTasks, stopTask } from '../aws/tasks.js';
 import type { Cache } from '../config/cache.js';
 import {

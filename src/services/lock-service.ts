@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients.js';
-import { TransactionConflict, newLockVersion, type AuditEvent, type Store } from '../aws/store.js';
+import { TransactionConflict, newLockVersion, type Store } from '../aws/store.js';
+import type { AuditEvent } from '../core/items.js';
 import { describeTask, tasksStartedBy } from '../aws/tasks.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';

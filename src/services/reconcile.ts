@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { loadSdk } from '../aws/sdk.js';
 import type { Task } from '@aws-sdk/client-ecs';
 import { TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import { readActiveIndex } from '../aws/queries.js';
 import { describeTasks, stopTask } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import type { BadItem } from '../core/items.js';
@@ -22,7 +21,11 @@ import { taskOutcome } from '../core/task-result.js';
 import { isTerminal, previousStatusesOf, type ExecutionStatus } from '../core/status.js';
 import { costPatch } from './cost-of.js';
 import { contextFromTask, finaliseExecution, markLost } from './finalise.js';
-import type { ExecutionsContext } from './list.js';
+import type { StackCommandContext } from '../context.js';
+
+/** What reconcile uses of the command context. */
+type ReconcileContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack'> &
+  Partial<Pick<StackCommandContext, 'warn'>>;
 import { holderFinished } from './lock-service.js';
 
 export interface ReconcileOptions {
@@ -94,7 +97,7 @@ export async function mapConcurrent<T, R>(
  * ECS no longer knows after the grace period, adopt tasks that have no record, enforce passed timeouts,
  * release locks held by finished runs. Every write is conditional, so a second run changes nothing.
  */
-export async function reconcile(ctx: ExecutionsContext, options: ReconcileOptions): Promise<ReconcileReport> {
+export async function reconcile(ctx: ReconcileContext, options: ReconcileOptions): Promise<ReconcileReport> {
   const now = options.now ?? Date.now;
   const requests = { describeTasks: 0, listTasks: 0 };
   const cluster = ctx.stack.outputs.clusterName;
@@ -104,7 +107,7 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
     return describeTasks(ctx.clients, clusterName, arns);
   };
 
-  const activeIndex = await readActiveIndex(ctx.doc, ctx.stack.outputs.tableName);
+  const activeIndex = await ctx.store.readActiveIndex();
   const active = activeIndex.records.filter((r) => !isTerminal(r.status));
   const described = new Map<string, ClusterTask>();
   const byCluster = new Map<string, string[]>();
@@ -160,7 +163,7 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
   const removed = await removeMalformedFromActive(ctx, activeIndex.malformed, options.dryRun, now);
   report.counts.removedFromActive = removed.length;
   report.actions.push(...removed);
-  const deps = { clients: ctx.clients, store: ctx.store, warn: ctx.warn };
+  const deps = ctx;
   const stoppedForTimeout: ExecutionRecord[] = [];
 
   // Each action is one or two conditional writes on its own item: carried out a few at a time, reported in order.
@@ -300,7 +303,7 @@ function lockAcquiredAt(locks: readonly LockItem[]): Map<string, string> {
  * cannot trust what the record says.
  */
 async function removeMalformedFromActive(
-  ctx: ExecutionsContext,
+  ctx: ReconcileContext,
   malformed: ReadonlyArray<{ bad: BadItem; item: Record<string, unknown> }>,
   dryRun: boolean,
   now: () => number,
@@ -343,7 +346,7 @@ async function removeMalformedFromActive(
 }
 
 /** Whether a run still holds its lock (what a dry run reports as a release to come). */
-async function holdsLock(ctx: ExecutionsContext, record: ExecutionRecord): Promise<boolean> {
+async function holdsLock(ctx: ReconcileContext, record: ExecutionRecord): Promise<boolean> {
   if (!record.lockName) return false;
   const lock = await ctx.store.getLock(record.lockName);
   return lock?.state === 'HELD' && lock.holderExecutionId === record.id;
@@ -363,12 +366,12 @@ function row(
 }
 
 async function carryOut(
-  ctx: ExecutionsContext,
+  ctx: ReconcileContext,
   action: ExecutionAction,
   dryRun: boolean,
   now: () => number,
 ): Promise<{ row?: ReconcileRow; lockReleased?: boolean } | undefined> {
-  const deps = { clients: ctx.clients, store: ctx.store, warn: ctx.warn };
+  const deps = ctx;
   const { record } = action;
   switch (action.kind) {
     case 'keep':
@@ -445,7 +448,7 @@ async function carryOut(
 
 /** Every task in the cluster, running or recently stopped (ListTasks, both desired statuses, paginated). */
 async function listClusterTasks(
-  ctx: ExecutionsContext,
+  ctx: ReconcileContext,
   cluster: string,
   requests: { listTasks: number },
 ): Promise<string[]> {
@@ -467,7 +470,7 @@ async function listClusterTasks(
 }
 
 async function describeTaskDefinition(
-  ctx: ExecutionsContext,
+  ctx: ReconcileContext,
   arn: string,
 ): Promise<TaskDefinitionInfo | undefined> {
   const { DescribeTaskDefinitionCommand } = await ecsModule();
