@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsClients } from '../aws/clients.js';
 import { getCallerIdentity } from '../aws/identity.js';
 import { deleteTimeoutSchedule } from '../aws/schedules.js';
@@ -163,8 +164,6 @@ async function deleteAndWait(inputs: DestroyInputs, stack: StackState, step: str
   });
   if (state) throw deleteFailed(stackName, state.status, events, 'delete it');
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * --force: stops every live task with a reason that says who and why, and waits (bounded) until ECS

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsClients } from '../aws/clients.js';
 import { TransactionConflict, newLockVersion, type Store } from '../aws/store.js';
 import type { AuditEvent } from '../core/items.js';
@@ -39,7 +40,7 @@ export interface AcquireOptions {
   audit?: AuditEvent;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number): Promise<void> => sleep(ms);
 
 /**
  * Writes the execution record and takes its lock in one transaction (SPEC section 7, docs/locks.md).

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { loadSdk } from '../aws/sdk.js';
 import type { Task } from '@aws-sdk/client-ecs';
 import { TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import { describeTasks, stopTask } from '../aws/tasks.js';
+import { describeTasks, listTasks, stopTask } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import type { BadItem } from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
@@ -452,19 +452,11 @@ async function listClusterTasks(
   cluster: string,
   requests: { listTasks: number },
 ): Promise<string[]> {
-  const { ListTasksCommand } = await ecsModule();
-  const ecs = await ctx.clients.ecs();
   const arns = new Set<string>();
   for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-    let nextToken: string | undefined;
-    do {
-      const out = await ecs.send(
-        new ListTasksCommand({ cluster, desiredStatus, nextToken, maxResults: 100 }),
-      );
-      requests.listTasks++;
-      for (const arn of out.taskArns ?? []) arns.add(arn);
-      nextToken = out.nextToken;
-    } while (nextToken);
+    const listed = await listTasks(ctx.clients, { cluster, desiredStatus, maxResults: 100 });
+    requests.listTasks += listed.requests;
+    for (const arn of listed.arns) arns.add(arn);
   }
   return [...arns];
 }
