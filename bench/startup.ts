@@ -1,15 +1,17 @@
 /**
  * Start-up bench: median wall time of `runvoy --version`, `--help`, `config path` and `list --help`, from
- * the npm install (`node bin/run.js`, which runs the bundle dist/runvoy.cjs) and from the single-file
- * binary of this platform (release/<os>-<arch>/runvoy, when `npm run release` made it), next to bare
- * `node -e 0` and the AWS CLI, as ratios to bare Node. Targets, from the npm install: `--version` <= 2.0x
- * bare Node; `--help`, `config path` and `list --help` <= 1.5x each.
+ * an npm install (the bench packs this tree with `npm pack`, installs the tarball globally into a
+ * temporary prefix and runs its `bin/runvoy`, as a shell does) and from the single-file binary of this
+ * platform (release/<os>-<arch>/runvoy, when `npm run release` made it), next to bare `node -e 0` and the
+ * AWS CLI, as ratios to bare Node. Targets, from the npm install: `--version` <= 2.0x bare Node; `--help`,
+ * `config path` and `list --help` <= 1.5x each. The same three through oclif (RUNVOY_FAST_PATH=0: no fast
+ * path, no kept help) are shown for comparison.
  *
- *   npm run bench:startup [-- --runs 20 --warmup 2 --json --markdown --check]
+ *   npm run bench:startup [-- --runs 20 --warmup 2 --json --markdown --check --tree]
  *   npm run bench:startup -- --imports     # where the time goes: cost of importing each module
  *
  * Each command runs `--runs` times after `--warmup` discarded rounds, one at a time, interleaved
- * round-robin, each with its own empty RUNVOY_CONFIG_DIR and NO_COLOR=1.
+ * round-robin, each with its own empty RUNVOY_CONFIG_DIR (so its own kept help) and NO_COLOR=1.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
@@ -47,13 +49,14 @@ const IMPORTS: readonly { specifier: string; why: string }[] = [
   { specifier: 'ink', why: 'must stay lazy: only commands that draw' },
 ];
 
-const USAGE = `Usage: tsx bench/startup.ts [--runs N] [--warmup N] [--json] [--markdown] [--check] [--imports]
+const USAGE = `Usage: tsx bench/startup.ts [--runs N] [--warmup N] [--json] [--markdown] [--check] [--tree] [--imports]
 
   --runs N     timed runs of each command (default 20)
   --warmup N   discarded rounds before timing (default 2)
   --json       print the figures as JSON on stdout
   --markdown   print the table as Markdown (for docs/performance.md)
   --check      exit 1 when a target is missed (--version 2.0x, the others 1.5x bare Node)
+  --tree       run this tree's bin/run.js with this Node instead of packing and installing it
   --imports    instead, time \`await import(X)\` alone in a fresh process for the modules runvoy loads
 `;
 
@@ -63,6 +66,7 @@ interface Options {
   json: boolean;
   markdown: boolean;
   check: boolean;
+  tree: boolean;
   imports: boolean;
 }
 
@@ -75,6 +79,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'boolean', default: false },
       markdown: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
+      tree: { type: 'boolean', default: false },
       imports: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -94,6 +99,7 @@ function parseOptions(argv: string[]): Options {
     json: values.json,
     markdown: values.markdown,
     check: values.check,
+    tree: values.tree,
     imports: values.imports,
   };
 }
@@ -115,11 +121,17 @@ function ensureBuilt(): void {
 class Sandbox {
   private readonly dirs: string[] = [];
 
-  env(): NodeJS.ProcessEnv {
+  dir(): string {
     const dir = mkdtempSync(join(tmpdir(), 'runvoy-bench-'));
     this.dirs.push(dir);
+    return dir;
+  }
+
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const dir = this.dir();
     return {
       ...process.env,
+      ...extra,
       RUNVOY_CONFIG_DIR: dir,
       NO_COLOR: '1',
       // Nothing the AWS CLI or SDK might read from the developer's home.
@@ -186,16 +198,61 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
-function commandSubjects(sandbox: Sandbox): Subject[] {
+function run(file: string, args: string[], cwd: string): string {
+  const result = spawnSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) {
+    throw new SpawnFailed(
+      `${file} ${args.join(' ')} failed (exit ${result.status ?? result.signal}): ${result.stderr}`,
+    );
+  }
+  return result.stdout;
+}
+
+/**
+ * What a user gets from npm: `npm pack` of this tree (dist/ as built: no build scripts run), installed
+ * globally into a temporary prefix. Returns the installed `runvoy` command.
+ */
+function installPackage(sandbox: Sandbox): string {
+  const dir = sandbox.dir();
+  const tarball = run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], root)
+    .trim()
+    .split('\n')
+    .at(-1) as string;
+  const prefix = join(dir, 'prefix');
+  run(
+    'npm',
+    [
+      'install',
+      '--global',
+      '--prefix',
+      prefix,
+      join(dir, tarball),
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+    ],
+    dir,
+  );
+  const bin = join(prefix, 'bin', 'runvoy');
+  if (!existsSync(bin)) throw new SpawnFailed(`npm install made no ${bin}`);
+  process.stderr.write(`measuring ${bin}, installed from ${tarball}\n`);
+  return bin;
+}
+
+function commandSubjects(sandbox: Sandbox, options: Options): Subject[] {
   const node = process.execPath;
-  const runvoy = (id: string, label: string, args: string[]): Subject => ({
+  // The installed command runs through its shebang (`env -S node --`): the same Node as the reference
+  // when this Node is the first on PATH.
+  const installed = options.tree ? undefined : installPackage(sandbox);
+  const runvoy = (id: string, label: string, args: string[], env: NodeJS.ProcessEnv = {}): Subject => ({
     id,
     label,
-    file: node,
-    args: ['bin/run.js', ...args],
+    file: installed ?? node,
+    args: installed ? args : ['bin/run.js', ...args],
     cwd: root,
-    env: sandbox.env(),
+    env: sandbox.env(env),
   });
+  const oclif = { RUNVOY_FAST_PATH: '0' };
   const list: Subject[] = [
     {
       id: REFERENCE_ID,
@@ -209,6 +266,9 @@ function commandSubjects(sandbox: Sandbox): Subject[] {
     runvoy('runvoy-help', 'runvoy --help', ['--help']),
     runvoy('runvoy-config-path', 'runvoy config path', ['config', 'path']),
     runvoy('runvoy-list-help', 'runvoy list --help', ['list', '--help']),
+    runvoy('oclif-help', 'runvoy --help, through oclif', ['--help'], oclif),
+    runvoy('oclif-config-path', 'runvoy config path, through oclif', ['config', 'path'], oclif),
+    runvoy('oclif-list-help', 'runvoy list --help, through oclif', ['list', '--help'], oclif),
   ];
   const binary = join(root, 'release', `${process.platform}-${process.arch}`, 'runvoy');
   // The binaries embed Node 22, which starts sooner than most Node 20 builds: its bare start, for scale.
@@ -244,6 +304,10 @@ function commandSubjects(sandbox: Sandbox): Subject[] {
       fromBinary('binary-help', 'binary --help', ['--help']),
       fromBinary('binary-config-path', 'binary config path', ['config', 'path']),
       fromBinary('binary-list-help', 'binary list --help', ['list', '--help']),
+      {
+        ...fromBinary('binary-oclif-help', 'binary --help, through oclif', ['--help']),
+        env: sandbox.env(oclif),
+      },
     );
   } else {
     process.stderr.write(`no binary at ${binary}: run \`npm run release\` to measure it too\n`);
@@ -376,7 +440,7 @@ function runImports(options: Options, sandbox: Sandbox): number {
 }
 
 function runCommands(options: Options, sandbox: Sandbox): number {
-  const results = measure(commandSubjects(sandbox), options);
+  const results = measure(commandSubjects(sandbox, options), options);
   const verdicts = TARGETS.map((target) => {
     const result = results.find((r) => r.id === target.id) as Result;
     return { ...target, ratio: result.ratio, pass: result.ratio <= target.maxRatio };
@@ -410,7 +474,8 @@ function runCommands(options: Options, sandbox: Sandbox): number {
     const footer = verdicts
       .map(
         (v) =>
-          `${v.pass ? 'PASS' : 'FAIL'}: ${v.label} (npm install) is ${formatRatio(v.ratio)} bare Node ` +
+          `${v.pass ? 'PASS' : 'FAIL'}: ${v.label} (${options.tree ? 'this tree' : 'npm install'}) is ` +
+          `${formatRatio(v.ratio)} bare Node ` +
           `(target <= ${formatRatio(v.maxRatio, 1)})`,
       )
       .join('\n');

@@ -2,6 +2,7 @@
 // `node --` stops Node 20 from reading options after the script name: it would take `run --env-file`
 // as its own flag (nodejs/node#54232) and load that file into runvoy's environment.
 // `runvoy --version` is answered without loading the bundle: it is what scripts and shells call most.
+// (Its output needs nothing but package.json; the fast path below needs dist/fast-path.cjs.)
 const argv = process.argv.slice(2);
 await refuseEnvFileReadByNode(argv);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
@@ -9,10 +10,16 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`runvoy/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
-  const { fileURLToPath } = await import('node:url');
-  const { loadBundle } = await import('./load-bundle.js');
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  await loadBundle(root, argv).main(argv, root);
+  // `config path` and help seen before are answered without the bundle (src/bundle/fast-path.ts).
+  const { createRequire } = await import('node:module');
+  const fastPath = createRequire(import.meta.url)('../dist/fast-path.cjs');
+  if (!fastPath.answer(argv)) {
+    const { fileURLToPath } = await import('node:url');
+    const { loadBundle } = await import('./load-bundle.js');
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    fastPath.record(argv);
+    await loadBundle(root, argv).main(argv, root);
+  }
 }
 
 /**

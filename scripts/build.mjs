@@ -9,6 +9,7 @@
 // Two passes: the first bundle computes the manifest with oclif's own code (the same as `oclif manifest`),
 // the second carries it, so that a start-up never loads every command to learn their flags.
 import { build, transform } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(join(root, 'package.json'));
 export const BUNDLE = 'dist/runvoy.cjs';
+export const FAST_PATH = 'dist/fast-path.cjs';
 export const METAFILE = 'tmp/bundle-meta.json';
 const COMMANDS_MODULE = 'runvoy:bundled-modules';
 
@@ -273,7 +275,38 @@ export async function buildBundle() {
   // What went into the bundle (tmp/ is git-ignored): test/release checks the bundled packages' engines.
   mkdirSync(join(root, 'tmp'), { recursive: true });
   writeFileSync(join(root, METAFILE), JSON.stringify(second.metafile));
-  return { path: out, commands: modules.commands.map((c) => c.id), bytes: Buffer.byteLength(second.code) };
+  const buildId = bundleId(second.code);
+  await buildFastPath(buildId);
+  return {
+    path: out,
+    commands: modules.commands.map((c) => c.id),
+    bytes: Buffer.byteLength(second.code),
+    buildId,
+  };
+}
+
+/** What identifies a bundle for the kept help outputs (src/bundle/fast-path.ts). */
+export function bundleId(code) {
+  return createHash('sha256').update(code).digest('hex').slice(0, 16);
+}
+
+/**
+ * dist/fast-path.cjs: what bin/run.js runs before the bundle (src/bundle/fast-path.ts), a few kilobytes,
+ * with the bundle's id in it.
+ */
+async function buildFastPath(buildId) {
+  await build({
+    entryPoints: [join(root, 'src/bundle/fast-path-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: join(root, FAST_PATH),
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { RUNVOY_BUILD_ID: JSON.stringify(buildId) },
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,5 +1,6 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unsign } from 'macho-unsign';
@@ -36,7 +37,16 @@ export async function prepareBlob(
     format: 'cjs',
     outfile: main,
     logLevel: 'warning',
-    define: { RUNVOY_VERSION: JSON.stringify(version) },
+    define: {
+      RUNVOY_VERSION: JSON.stringify(version),
+      // Identifies the bundle for the help outputs the binary keeps (src/bundle/fast-path.ts).
+      RUNVOY_BUILD_ID: JSON.stringify(
+        createHash('sha256')
+          .update(readFileSync(join(root, manifest.bundle)))
+          .digest('hex')
+          .slice(0, 16),
+      ),
+    },
   });
   const config = {
     main,

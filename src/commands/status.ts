@@ -5,7 +5,7 @@ import { displayCommand } from '../core/shell-quote.js';
 import { isoSeconds } from '../core/time.js';
 import { checkIdArgument } from '../services/execution-lookup.js';
 import type { StatusResult } from '../services/status.js';
-import { cost, elapsed } from '../ui/tables.js';
+import { cost, elapsed, originText } from '../ui/tables.js';
 
 export default class Status extends RunvoyCommand<StatusResult> {
   static override summary = 'Show everything about one execution, with console links to its task and logs.';
@@ -32,7 +32,7 @@ export default class Status extends RunvoyCommand<StatusResult> {
     const fields: Array<[string, string | undefined]> = [
       ['id', r.id],
       ['status', r.status],
-      ['origin', r.origin],
+      ['origin', originText(r)],
       ['who', r.callerArn],
       ['host', r.host],
       ['image', r.image],

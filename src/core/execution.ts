@@ -7,7 +7,9 @@ export type CostStatus = 'exact' | 'estimated' | 'unavailable';
 export interface ExecutionRecord {
   id: string;
   status: ExecutionStatus;
-  origin: 'cli' | 'adopted';
+  origin: 'cli' | 'adopted' | 'schedule';
+  /** The runvoy schedule that started the task (origin `schedule`). */
+  scheduleName?: string;
   callerArn: string;
   host: string;
   command: string[];

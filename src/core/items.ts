@@ -92,7 +92,8 @@ const oneOf = <const T extends readonly string[]>(values: T) =>
 const executionSchema = v.object({
   id: v.pipe(text, v.nonEmpty('a non-empty string')),
   status: oneOf(EXECUTION_STATUSES),
-  origin: oneOf(['cli', 'adopted'] as const),
+  origin: oneOf(['cli', 'adopted', 'schedule'] as const),
+  scheduleName: optionalText,
   callerArn: text,
   host: text,
   command: texts,

@@ -18,7 +18,7 @@ export type StackResource =
   | 'task-definitions' // task definitions named runvoy-<stack>-*
   | 'log-group' // the stack's log group and its streams
   | 'roles' // the stack's roles (path /runvoy/) and any --task-role
-  | 'schedules' // EventBridge Scheduler schedules named runvoy-*
+  | 'schedules' // EventBridge Scheduler schedules named runvoy-*, and the stack's group runvoy-<stack> and its schedules
   | 'template-resources' // what the template creates, through CloudFormation
   | '*'; // no resource-level scoping (sts:GetCallerIdentity, ec2:Describe*, pricing)
 
@@ -184,7 +184,17 @@ export const COMMAND_PERMISSIONS = {
       },
       { action: 'scheduler:ListSchedules', on: 'schedules' },
       { action: 'scheduler:GetSchedule', on: 'schedules' },
-      { action: 'scheduler:DeleteSchedule', on: 'schedules', when: "the stack's --timeout schedules" },
+      {
+        action: 'scheduler:DeleteSchedule',
+        on: 'schedules',
+        when: "the stack's --timeout schedules and schedules",
+      },
+      { action: 'scheduler:GetScheduleGroup', on: 'schedules', when: "the stack's schedule group" },
+      {
+        action: 'scheduler:DeleteScheduleGroup',
+        on: 'schedules',
+        when: "the stack's schedule group, if any",
+      },
       { action: 'ecs:StopTask', on: 'cluster-tasks', when: 'with --force' },
       {
         action: 'dynamodb:GetItem',
@@ -334,6 +344,85 @@ export const COMMAND_PERMISSIONS = {
   'config:set': { command: 'config set', permissions: NONE },
   'config:unset': { command: 'config unset', permissions: NONE },
   'config:validate': { command: 'config validate', permissions: NONE },
+  'schedule:create': {
+    command: 'schedule create',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'ecs:DescribeTaskDefinition', on: 'task-definitions' },
+      {
+        action: 'ecs:RegisterTaskDefinition',
+        on: 'task-definitions',
+        when: 'the first schedule or run of an image and setup',
+      },
+      {
+        action: 'iam:PassRole',
+        on: 'roles',
+        when: "registering: the task's roles; always: the scheduler role",
+      },
+      { action: 'scheduler:GetScheduleGroup', on: 'schedules' },
+      { action: 'scheduler:CreateScheduleGroup', on: 'schedules', when: "the stack's first schedule" },
+      {
+        action: 'scheduler:TagResource',
+        on: 'schedules',
+        when: "the stack's first schedule (the group's tag)",
+      },
+      { action: 'scheduler:CreateSchedule', on: 'schedules' },
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+    ],
+  },
+  'schedule:list': {
+    command: 'schedule list',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:ListSchedules', on: 'schedules' },
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+    ],
+  },
+  'schedule:delete': {
+    command: 'schedule delete',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:DeleteSchedule', on: 'schedules' },
+      {
+        action: 'scheduler:ListSchedules',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+      {
+        action: 'scheduler:GetSchedule',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+    ],
+  },
+  'schedule:pause': {
+    command: 'schedule pause',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+      { action: 'scheduler:UpdateSchedule', on: 'schedules' },
+      { action: 'iam:PassRole', on: 'roles', when: 'the scheduler role, sent back with the schedule' },
+      {
+        action: 'scheduler:ListSchedules',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+    ],
+  },
+  'schedule:resume': {
+    command: 'schedule resume',
+    permissions: [
+      ...DISCOVERY,
+      { action: 'scheduler:GetSchedule', on: 'schedules' },
+      { action: 'scheduler:UpdateSchedule', on: 'schedules' },
+      { action: 'iam:PassRole', on: 'roles', when: 'the scheduler role, sent back with the schedule' },
+      {
+        action: 'scheduler:ListSchedules',
+        on: 'schedules',
+        when: 'no such schedule (to name those there are)',
+      },
+    ],
+  },
   'tasks:list': { command: 'tasks list', permissions: NONE },
   'tasks:show': { command: 'tasks show', permissions: NONE },
 } as const satisfies Record<string, CommandPermissions>;

@@ -6,7 +6,7 @@ import { EXECUTION_ID_LENGTH, ID_ALPHABET, isExecutionId } from './ids.js';
 import type { LockItem } from './lock-protocol.js';
 import { executionIdFromStartedBy } from './run-plan.js';
 import { isTerminal, type ExecutionStatus } from './status.js';
-import { CALLER_TAG, EXECUTION_ID_TAG, HOST_TAG } from './tags.js';
+import { CALLER_TAG, EXECUTION_ID_TAG, HOST_TAG, LOCK_TAG, SCHEDULE_TAG, TIMEOUT_TAG } from './tags.js';
 import { taskOutcome, type EcsTask } from './task-result.js';
 
 /** What reconcile reads of a task: the DescribeTasks entry with its startedBy, tags and definition. */
@@ -295,10 +295,17 @@ export function aliveIds(plan: Pick<ReconcilePlan, 'executions'>): Set<string> {
   );
 }
 
-/** The execution IDs a plan moves to a terminal status (their locks are released as they finish). */
+/**
+ * The execution IDs a plan moves to a terminal status and whose locks are released as they finish. A
+ * record that names its lock without its fence (a scheduled run: its lock container took the lock) cannot
+ * release it itself: its lock is left to the lock check, which frees it once the holder is finished.
+ */
 export function finishingIds(plan: Pick<ReconcilePlan, 'executions'>): Set<string> {
   return new Set(
-    plan.executions.filter((a) => a.kind === 'finalise' || a.kind === 'lost').map((a) => a.record.id),
+    plan.executions
+      .filter((a) => a.kind === 'finalise' || a.kind === 'lost')
+      .filter((a) => !(a.record.lockName && a.record.fence === undefined))
+      .map((a) => a.record.id),
   );
 }
 
@@ -328,7 +335,28 @@ function isoOf(value: Date | string | undefined): string | undefined {
 }
 
 /**
- * The record of a task that runvoy did not start (origin `adopted`): image, command and size from the
+ * What a scheduled task's tags add to its record: the schedule, its lock (released by reconcile's lock
+ * check once the task stops: the record has no fence), and its --timeout, which reconcile enforces.
+ */
+function scheduleFields(
+  task: ClusterTask,
+  scheduleName: string,
+  createdAt: string,
+): Pick<ExecutionRecord, 'scheduleName' | 'lockName' | 'timeoutMs' | 'timeoutAt'> {
+  const lockName = tagValue(task, LOCK_TAG);
+  const seconds = Number(tagValue(task, TIMEOUT_TAG));
+  const timeoutMs = Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  return {
+    scheduleName,
+    ...(lockName ? { lockName } : {}),
+    ...(timeoutMs === undefined
+      ? {}
+      : { timeoutMs, timeoutAt: new Date(Date.parse(createdAt) + timeoutMs).toISOString() }),
+  };
+}
+
+/**
+ * The record of a task that runvoy did not start (origin `adopted`, or `schedule` for a runvoy schedule's): image, command and size from the
  * task definition and the task's overrides; who from its tags, or `unknown`.
  */
 export function adoptedRecord(input: {
@@ -350,10 +378,12 @@ export function adoptedRecord(input: {
   const outcome = taskOutcome(task);
   const createdAt = isoOf(task.createdAt) ?? new Date(input.now).toISOString();
   const ephemeral = task.overrides?.ephemeralStorage?.sizeInGiB ?? def?.ephemeralStorage?.sizeInGiB;
+  const scheduleName = tagValue(task, SCHEDULE_TAG);
   const record: ExecutionRecord = {
     id: input.executionId,
     status: outcome.finished ? outcome.status : outcome.status === 'RUNNING' ? 'RUNNING' : 'STARTING',
-    origin: 'adopted',
+    origin: scheduleName ? 'schedule' : 'adopted',
+    ...(scheduleName ? scheduleFields(task, scheduleName, createdAt) : {}),
     callerArn: tagValue(task, CALLER_TAG) ?? 'unknown',
     host: tagValue(task, HOST_TAG) ?? 'unknown',
     command: override?.command ?? main?.command ?? [],

@@ -14,6 +14,8 @@ export interface StackOutputs {
   securityGroupId: string;
   assignPublicIp: 'ENABLED' | 'DISABLED';
   retainData: boolean;
+  /** The task role of scheduled runs with --lock (ScheduleLockRoleArn); absent from stacks made before schedules. */
+  scheduleLockRoleArn?: string;
 }
 
 const REQUIRED = {
@@ -59,6 +61,7 @@ export function parseStackOutputs(stackName: string, outputs: Record<string, str
     securityGroupId: value('SecurityGroupId'),
     assignPublicIp: value('AssignPublicIp') === 'DISABLED' ? 'DISABLED' : 'ENABLED',
     retainData: value('RetainData') === 'true',
+    ...(outputs.ScheduleLockRoleArn ? { scheduleLockRoleArn: outputs.ScheduleLockRoleArn } : {}),
   };
 }
 

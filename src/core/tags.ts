@@ -13,6 +13,10 @@ export const EXECUTION_ID_TAG = 'runvoy:execution-id';
 export const CALLER_TAG = 'runvoy:caller';
 export const HOST_TAG = 'runvoy:host';
 export const LOCK_TAG = 'runvoy:lock';
+/** The tag that marks a task started by a runvoy schedule, with the schedule's name (docs/schedules.md). */
+export const SCHEDULE_TAG = 'runvoy:schedule';
+/** A scheduled run's --timeout in seconds: reconcile stops the task once it has run that long. */
+export const TIMEOUT_TAG = 'runvoy:timeout';
 
 export const MAX_TAGS_PER_RESOURCE = 50;
 export const TAG_KEY_MAX = 128;

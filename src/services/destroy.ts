@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsClients } from '../aws/clients.js';
 import { getCallerIdentity } from '../aws/identity.js';
 import { deleteTimeoutSchedule } from '../aws/schedules.js';
+import { deleteScheduleGroup, deleteUserSchedule, listUserSchedules } from '../aws/user-schedules.js';
+import { scheduleGroupName } from '../core/schedule.js';
 import {
   deleteStack,
   describeStack,
@@ -104,6 +106,7 @@ export async function destroyStack(inputs: DestroyInputs): Promise<DestroyResult
     await deleteTimeoutSchedule(clients, schedule.name);
     deletedSchedules.push(schedule.name);
   }
+  deletedSchedules.push(...(await deleteUserSchedules(inputs)));
 
   // Only a stack that CloudFormation can update takes the flip; the table is kept in any case, since
   // runvoy deletes it itself after the stack (see below).
@@ -141,6 +144,23 @@ export async function destroyStack(inputs: DestroyInputs): Promise<DestroyResult
     stoppedTasks,
     deletedSchedules,
   };
+}
+
+/**
+ * The schedules of `runvoy schedule create` (the stack's schedule group), then the group: they run with
+ * the stack's scheduler role, which goes with the stack. Returned as GROUP/NAME.
+ */
+async function deleteUserSchedules(inputs: DestroyInputs): Promise<string[]> {
+  const group = scheduleGroupName(inputs.stackName);
+  const deleted: string[] = [];
+  for (const schedule of await listUserSchedules(inputs.clients, group)) {
+    const name = schedule.Name ?? '';
+    inputs.onStep(`Deleting schedule ${name}...`);
+    await deleteUserSchedule(inputs.clients, group, name);
+    deleted.push(`${group}/${name}`);
+  }
+  await deleteScheduleGroup(inputs.clients, group);
+  return deleted;
 }
 
 async function deleteAndWait(inputs: DestroyInputs, stack: StackState, step: string): Promise<void> {

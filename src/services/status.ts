@@ -28,8 +28,9 @@ export function linksFor(record: ExecutionRecord, logGroup: string, clusterName:
       cluster: record.clusterArn ?? clusterName,
       taskArn: record.taskArn,
     }),
-    // An adopted task logs wherever its own task definition says: only runvoy's runs have a known stream.
-    ...(record.origin === 'cli'
+    // An adopted task logs wherever its own task definition says: only runvoy's runs (and its schedules')
+    // have a known stream.
+    ...(record.origin !== 'adopted'
       ? {
           logs: logStreamConsoleUrl({
             region: record.region,
@@ -54,7 +55,7 @@ export async function executionStatus(
     execution,
     links: linksFor(execution, logGroup, ctx.stack.outputs.clusterName),
     logGroup,
-    ...(execution.taskArn && execution.origin === 'cli'
+    ...(execution.taskArn && execution.origin !== 'adopted'
       ? { logStream: logStreamName(execution.taskArn) }
       : {}),
     refreshed: finalised.length > 0,

@@ -76,11 +76,17 @@ export function cost(record: Pick<ExecutionRecord, 'cost' | 'costStatus'>): stri
   return `$${record.cost.toFixed(4)}${record.costStatus === 'estimated' ? '~' : ''}`;
 }
 
+/** `cli`, `adopted`, or `schedule:NAME` for a run a runvoy schedule started. */
+export function originText(record: Pick<ExecutionRecord, 'origin' | 'scheduleName'>): string {
+  return record.origin === 'schedule' ? `schedule:${record.scheduleName ?? '?'}` : record.origin;
+}
+
 export function executionsTable(records: ExecutionRecord[], style: TableStyle, now = Date.now()): string {
-  const header = ['ID', 'STATUS', 'CREATED', 'DURATION', 'WHO', 'LOCK', 'IMAGE', 'COMMAND', 'COST'];
+  const header = ['ID', 'STATUS', 'ORIGIN', 'CREATED', 'DURATION', 'WHO', 'LOCK', 'IMAGE', 'COMMAND', 'COST'];
   const rows = records.map((r) => [
     r.id,
     `${r.status}${r.origin === 'adopted' ? '*' : ''}`,
+    originText(r),
     isoSeconds(r.createdAt),
     elapsed(r, now),
     truncate(shortWho(r.callerArn), 32),

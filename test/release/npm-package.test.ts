@@ -92,16 +92,23 @@ describe('the npm package', () => {
     const path = run(['config', 'path']);
     expect(path.status, path.stderr).toBe(0);
     expect(path.stdout).toBe(`${join(work, '.config/runvoy/config.json')}\n`);
+    // Answered before the bundle loads (src/bundle/fast-path.ts): nothing compiled, no code cache.
+    expect(existsSync(join(cache, 'runvoy/code-cache'))).toBe(false);
+    const list = run(['config', 'list']);
+    expect(list.status, list.stderr).toBe(0);
     expect(readdirSync(join(cache, 'runvoy/code-cache'))).toEqual([
       `${version}-config-${process.version}-${process.arch}.bin`,
     ]);
-    const again = run(['list', '--help']);
-    expect(again.status, again.stderr).toBe(0);
-    expect(again.stdout).toContain('--status');
-    // One cache per command: help compiles other functions than config path.
+    const help = run(['list', '--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('--status');
+    // One cache per command: help compiles other functions than config list.
     expect(readdirSync(join(cache, 'runvoy/code-cache')).sort()).toEqual([
       `${version}-config-${process.version}-${process.arch}.bin`,
       `${version}-help-${process.version}-${process.arch}.bin`,
     ]);
+    // The help printed is kept, and printed again without the bundle.
+    expect(readdirSync(join(cache, 'runvoy/help'))).toHaveLength(1);
+    expect(run(['list', '--help'])).toMatchObject({ status: 0, stdout: help.stdout, stderr: '' });
   });
 });

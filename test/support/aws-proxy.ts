@@ -20,6 +20,10 @@ const REST_OPERATIONS: Record<string, Array<[method: string, path: RegExp, opera
     ['DELETE', /^\/schedules\/[^/?]+/, 'DeleteSchedule'],
     ['GET', /^\/schedules\/[^/?]+/, 'GetSchedule'],
     ['GET', /^\/schedules(\?|$)/, 'ListSchedules'],
+    ['POST', /^\/schedule-groups\/[^/?]+/, 'CreateScheduleGroup'],
+    ['DELETE', /^\/schedule-groups\/[^/?]+/, 'DeleteScheduleGroup'],
+    ['GET', /^\/schedule-groups\/[^/?]+/, 'GetScheduleGroup'],
+    ['GET', /^\/schedule-groups(\?|$)/, 'ListScheduleGroups'],
   ],
 };
 

@@ -198,7 +198,7 @@ describe('decodeExecution', () => {
       'status: expected one of PENDING, STARTING, RUNNING, SUCCEEDED, FAILED, STOPPED, TIMED_OUT, LOST, got "EXPLODED"',
     ],
     ['status', 'running', 'got "running"'],
-    ['origin', 'manual', 'origin: expected one of cli, adopted, got "manual"'],
+    ['origin', 'manual', 'origin: expected one of cli, adopted, schedule, got "manual"'],
     ['arch', 'amd64', 'arch: expected one of x86_64, arm64, got "amd64"'],
     ['costStatus', 'guessed', 'costStatus: expected one of exact, estimated, unavailable, got "guessed"'],
     // an ISO 8601 time

@@ -369,6 +369,18 @@ describe('locks', () => {
     });
     expect([...finishingIds(result)]).toEqual(['aaaa00000001', 'aaaa00000002']);
   });
+
+  it('leaves out of the finishing runs a scheduled run that names its lock without its fence (the lock check frees it)', () => {
+    const t = stopped(task('a1'));
+    const result = plan({
+      active: [
+        record('aaaa00000001', { taskArn: t.taskArn, origin: 'schedule', lockName: 'db' }),
+        record('aaaa00000002', { taskArn: arn('gone'), lockName: 'db2', fence: 3 }),
+      ],
+      described: described(t),
+    });
+    expect([...finishingIds(result)]).toEqual(['aaaa00000002']);
+  });
 });
 
 describe('adoptedRecord', () => {
@@ -383,6 +395,57 @@ describe('adoptedRecord', () => {
       { name: 'app', image: 'my/app:2', command: ['serve'], essential: true },
     ],
   };
+
+  it('records a task of a runvoy schedule with origin schedule, its schedule, lock and timeout', () => {
+    const t = task('s1', {
+      createdAt: new Date(NOW - 60_000),
+      tags: [
+        { key: 'runvoy:schedule', value: 'nightly' },
+        { key: 'runvoy:caller', value: 'arn:aws:sts::123456789012:assumed-role/Dev/bob' },
+        { key: 'runvoy:host', value: 'schedule:nightly' },
+        { key: 'runvoy:lock', value: 'db' },
+        { key: 'runvoy:timeout', value: '1800' },
+        { key: 'team', value: 'data' },
+      ],
+    });
+    const r = adoptedRecord({
+      executionId: 'eeee00000001',
+      task: t,
+      taskDefinition,
+      region: 'eu-west-1',
+      now: NOW,
+    });
+    expect(r).toMatchObject({
+      origin: 'schedule',
+      scheduleName: 'nightly',
+      lockName: 'db',
+      timeoutMs: 1_800_000,
+      timeoutAt: new Date(NOW - 60_000 + 1_800_000).toISOString(),
+      callerArn: 'arn:aws:sts::123456789012:assumed-role/Dev/bob',
+      host: 'schedule:nightly',
+      tags: { team: 'data' },
+    });
+    expect(r.fence).toBeUndefined();
+  });
+
+  it('ignores a timeout tag that is not a whole number of seconds, and a schedule without lock or timeout has neither', () => {
+    const tags = (timeout: string) => [
+      { key: 'runvoy:schedule', value: 'n' },
+      { key: 'runvoy:timeout', value: timeout },
+    ];
+    for (const bad of ['abc', '-5', '0', '1.5', '']) {
+      const r = adoptedRecord({
+        executionId: 'eeee00000002',
+        task: task('s2', { tags: tags(bad) }),
+        taskDefinition,
+        region: 'eu-west-1',
+        now: NOW,
+      });
+      expect(r).toMatchObject({ origin: 'schedule', scheduleName: 'n' });
+      expect(r.timeoutAt).toBeUndefined();
+      expect(r.lockName).toBeUndefined();
+    }
+  });
 
   it('takes image, command and size from the task definition, and who from the tags', () => {
     const t = task('x1', {
@@ -501,7 +564,7 @@ describe('planReconcile: steps', () => {
     const bad = { kind: 'execution' as const, key: 'EXEC#broken', problems: ['status: missing'] };
     const p = plan({
       active: [
-        record('bbbb00000001', { taskArn: finished.taskArn, lockName: 'deploy' }),
+        record('bbbb00000001', { taskArn: finished.taskArn, lockName: 'deploy', fence: 3 }),
         record('bbbb00000002', { taskArn: alive.taskArn, lockName: 'db' }),
       ],
       described: described(finished, alive),

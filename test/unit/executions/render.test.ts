@@ -24,8 +24,14 @@ describe('tables', () => {
   it('prints plain aligned columns without a TTY, one row per execution, adopted marked with *', () => {
     const text = executionsTable([record], { boxed: false });
     const [header, row] = text.split('\n');
-    expect(header).toMatch(/^ID\s+STATUS\s+CREATED\s+DURATION\s+WHO\s+LOCK\s+IMAGE\s+COMMAND\s+COST$/);
-    expect(row).toContain('SUCCEEDED*');
+    expect(header).toMatch(
+      /^ID\s+STATUS\s+ORIGIN\s+CREATED\s+DURATION\s+WHO\s+LOCK\s+IMAGE\s+COMMAND\s+COST$/,
+    );
+    expect(row).toContain('SUCCEEDED*  adopted');
+    const scheduled = executionsTable([{ ...record, origin: 'schedule', scheduleName: 'nightly' }], {
+      boxed: false,
+    });
+    expect(scheduled.split('\n')[1]).toMatch(/SUCCEEDED\s+schedule:nightly\s/);
     expect(row).toContain('2024-06-15T12:00:00Z');
     expect(row).toContain('3m05s');
     expect(row).toContain('Dev/alice');
