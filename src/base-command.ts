@@ -1,13 +1,18 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { ConfigStore } from './config/store.js';
 import { ExitCode, RunvoyError } from './core/errors.js';
-import { resolveSettings, type ResolvedSetting } from './core/settings.js';
+import {
+  resolveSettings,
+  typedSettings,
+  type RunvoySettings,
+  type SourcedSettings,
+} from './core/settings.js';
 import { hintCommand, withHintFlags, type HintFlags } from './core/hint.js';
 import type { ConfigKey, ConfigRecord } from './core/config-schema.js';
+import { createCommandContext, inStack, type CommandContext, type StackCommandContext } from './context.js';
 import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
 import type { AwsWait } from './aws/watchdog.js';
-import { awsTimeoutMs } from './core/config-schema.js';
 import { waitingLine } from './ui/aws-wait.js';
 import { formatError } from './ui/error-view.js';
 import { errorDocument, streamEvent, successDocument, type JsonWarning } from './ui/json-envelope.js';
@@ -15,14 +20,21 @@ import { parseErrorToUsage } from './ui/parse-error.js';
 import { toJson } from './ui/json-output.js';
 import { outputMode, type OutputMode } from './ui/output-mode.js';
 import { stylist } from './ui/style.js';
+import { skippedItemWarning } from './core/items.js';
 import type { AttachView } from './ui/attach-views.js';
 
-export type Settings = Record<ConfigKey, ResolvedSetting>;
+export type Settings = SourcedSettings;
+
+type FlagOutput = { [name: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- oclif's own bound
+type ArgOutput = { [name: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- oclif's own bound
 
 /**
  * The base of every runvoy command: the global flags of SPEC section 3, settings with their
  * precedence, AWS clients made on first use, JSON mode, and one error handler that maps every error to
  * an exit code and to what happened, why, and what to do.
+ *
+ * A command's services get what they need from one context (src/context.ts), built once on the first
+ * `context()` or `stackContext()`: clients, stack, table, typed settings, output mode, clock, warnings.
  *
  * A command implements `execute()` (returns its typed result, printed as JSON under --json) and
  * `render()` (the human form). It may set `this.exitStatus` for a non-zero exit that is not an error.
@@ -58,8 +70,11 @@ export abstract class RunvoyCommand<T> extends Command {
   /** Warnings said under --json: they go into the envelope (or are events of a stream), not to stderr. */
   private readonly warnings: JsonWarning[] = [];
   private configStore: ConfigStore | undefined;
-  private resolved: Settings | undefined;
+  private resolved: RunvoySettings | undefined;
   private clients: AwsClients | undefined;
+  private built: CommandContext | undefined;
+  /** What init() parsed: `parse()` gives it back, so that flags are parsed once. */
+  private parsedOnce: unknown;
 
   protected abstract execute(): Promise<T>;
   protected abstract render(result: T): void;
@@ -72,16 +87,32 @@ export abstract class RunvoyCommand<T> extends Command {
 
   public override async init(): Promise<void> {
     await super.init();
-    const { flags } = await this.parse({
+    const parsed = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as unknown as typeof RunvoyCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
     });
+    this.parsedOnce = parsed;
+    const { flags } = parsed;
     this.globalFlags = flags as Interfaces.InferredFlags<typeof RunvoyCommand.baseFlags>;
     // The SDK warns about Node versions it will drop; nobody can act on that mid-command.
     if (!this.globalFlags.debug) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  }
+
+  /**
+   * The command's flags and arguments, as init() parsed them: `this.parse(Command)` in execute() does not
+   * parse again. A parse of other input (another argv, or before init) is done as asked.
+   */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv: string[] = this.argv,
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const own = options === undefined || options === (this.ctor as unknown);
+    if (own && argv === this.argv && this.parsedOnce)
+      return this.parsedOnce as Interfaces.ParserOutput<F, B, A>;
+    return super.parse(options, argv);
   }
 
   protected get configFile(): ConfigStore {
@@ -91,16 +122,23 @@ export abstract class RunvoyCommand<T> extends Command {
 
   /** Every setting with its source, resolved flag > env > config file > default. */
   protected settings(): Settings {
-    this.resolved ??= resolveSettings({
-      flags: {
-        profile: this.globalFlags.profile,
-        region: this.globalFlags.region,
-        stack: this.globalFlags.stack,
-        ...this.settingFlags(),
-      },
-      env: process.env,
-      file: this.configValues(),
-    });
+    return this.typedSettings().sources;
+  }
+
+  /** The settings as typed values, resolved once. */
+  protected typedSettings(): RunvoySettings {
+    this.resolved ??= typedSettings(
+      resolveSettings({
+        flags: {
+          profile: this.globalFlags.profile,
+          region: this.globalFlags.region,
+          stack: this.globalFlags.stack,
+          ...this.settingFlags(),
+        },
+        env: process.env,
+        file: this.configValues(),
+      }),
+    );
     return this.resolved;
   }
 
@@ -116,17 +154,47 @@ export abstract class RunvoyCommand<T> extends Command {
 
   protected async aws(): Promise<AwsClients> {
     if (!this.clients) {
-      const settings = this.settings();
+      const settings = this.typedSettings();
       const { AwsClients } = await import('./aws/clients.js');
       this.clients = new AwsClients({
-        region: settings.region.value as string | undefined,
-        profile: settings.profile.value as string | undefined,
+        region: settings.region,
+        profile: settings.profile,
         observer: this.globalFlags.debug ? (call) => this.debugCall(call) : undefined,
-        timeoutMs: awsTimeoutMs(settings['aws.timeout'].value),
+        timeoutMs: settings.awsTimeoutMs,
         onWaiting: (wait) => this.awsWaiting(wait),
       });
     }
     return this.clients;
+  }
+
+  /** The stack's table, once resolved: named in the warnings about malformed items. */
+  private tableName: string | undefined;
+
+  /** The command context (src/context.ts), built on the first call; resolving settings may throw (exit 2). */
+  protected async context(): Promise<CommandContext> {
+    if (!this.built) {
+      const clients = await this.aws();
+      this.built ??= createCommandContext({
+        clients,
+        settings: this.typedSettings(),
+        output: this.output,
+        // Under --json, warnings and the malformed items a read skips go into the envelope.
+        warn: (message) => this.warning(message),
+        skipped: (bad) => this.warning(skippedItemWarning(bad, this.tableName ?? 'the table')),
+        resolveStack: async (clients, name) => {
+          const { requireStack } = await import('./services/stack-context.js');
+          const stack = await requireStack(clients, name);
+          this.tableName = stack.outputs.tableName;
+          return stack;
+        },
+      });
+    }
+    return this.built;
+  }
+
+  /** The context with the stack and its table resolved (STACK_NOT_FOUND, exit 4, when there is none). */
+  protected async stackContext(): Promise<StackCommandContext> {
+    return inStack(await this.context());
   }
 
   private debugCall(call: AwsCall): void {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Change,
   CloudFormationClient,
@@ -23,20 +24,11 @@ export interface StackState {
 export type ParameterInput = { key: string; value: string } | { key: string; usePrevious: true };
 
 const cfnModule = () => loadSdk('@aws-sdk/client-cloudformation');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sleeps `ms`, or less when `signal` aborts first. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return sleep(ms).then(() => undefined);
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+/** Sleeps `ms`, or less when `signal` aborts first (resolves then, never rejects). */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, undefined, signal ? { signal } : undefined).catch((error: Error) => {
+    if (error.name !== 'AbortError') throw error;
   });
 }
 

@@ -1,34 +1,63 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadSdk } from './sdk.js';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EXECUTION_SK, executionItem, executionPk, lockPk, type ExecutionRecord } from '../core/execution.js';
 import { idPartition } from '../core/ids.js';
 import {
+  auditItem,
   decodeAll,
+  decodeAudit,
   decodeExecution,
   decodeLock,
   fenceValue,
+  lockItem,
   malformedItemError,
-  skippedItemWarning,
   type AuditEvent,
+  type BadItem,
   type Decoded,
   type SkipReport,
 } from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import { isTerminal, type ExecutionStatus } from '../core/status.js';
+import { loadSdk } from './sdk.js';
+import { isConditionFailure, isTransactionCancelled, unchangedSinceReadParams } from './store/conditions.js';
+import {
+  activeQuery,
+  auditQuery,
+  decodeCursor,
+  encodeCursor,
+  executionQuery,
+  queryAll,
+  queryUpTo,
+  type ExecutionQuery,
+} from './store/queries.js';
+import { warnOnStderr } from './store/skipped.js';
 
-export type { AuditEvent } from '../core/items.js';
+/*
+ * The one module for the stack's table (docs/data-model.md): every read and write of executions, locks and
+ * audit events goes through Store, and every item read is decoded and checked by core/items.ts. Its
+ * pieces are in ./store/ (query building and paging, conditions, the skip warning); import this file.
+ */
+export { unchangedSinceRead } from './store/conditions.js';
+export { deleteTable } from './store/delete-table.js';
+export { warnOnStderr } from './store/skipped.js';
+export type { ExecutionQuery } from './store/queries.js';
+export { auditItem } from '../core/items.js';
 
 const lib = () => loadSdk('@aws-sdk/lib-dynamodb');
 
-/**
- * Where a batch read reports the items it skips unless told otherwise: a warning on stderr, which never
- * carries data, so that `--json` output stays whole.
- */
-export function warnOnStderr(table: string): SkipReport {
-  return (bad) => {
-    process.stderr.write(`${skippedItemWarning(bad, table)}\n`);
-  };
+export interface ExecutionPage {
+  items: ExecutionRecord[];
+  /** Opaque cursor for the next page; undefined when there is none. */
+  cursor?: string;
+  /** DynamoDB requests made for this page. */
+  requests: number;
+}
+
+/** The `active` index as stored: the records that decode, and the malformed items, each kept as read. */
+export interface ActiveIndex {
+  records: ExecutionRecord[];
+  malformed: Array<{ bad: BadItem; item: Record<string, unknown> }>;
 }
 
 export interface StoreOptions {
@@ -57,49 +86,6 @@ export class TransactionConflict extends Error {
     super('lock changed since it was read');
     this.name = 'TransactionConflict';
   }
-}
-
-function lockDbItem(lock: LockItem): Record<string, unknown> {
-  return { ...lock, pk: lockPk(lock.name), sk: EXECUTION_SK, kindPk: 'LOCK', kindSk: lock.name };
-}
-
-/**
- * A condition that holds only while the item is still exactly as it was read (every top-level attribute,
- * by value for scalars, by presence for lists, maps and sets): for writes that act on an item runvoy
- * could not decode, so that nothing is built on a version of it that someone has changed since.
- */
-export function unchangedSinceRead(item: Record<string, unknown>): {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-} {
-  const parts: string[] = [];
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  Object.entries(item).forEach(([attribute, value], index) => {
-    if (attribute === 'pk' || attribute === 'sk') return;
-    names[`#r${index}`] = attribute;
-    if (value === null) {
-      values[`:r${index}`] = 'NULL';
-      parts.push(`attribute_type(#r${index}, :r${index})`);
-    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-      values[`:r${index}`] = value;
-      parts.push(`#r${index} = :r${index}`);
-    } else {
-      parts.push(`attribute_exists(#r${index})`);
-    }
-  });
-  // Attributes whose absence made the item malformed must still be absent.
-  for (const attribute of ['version', 'fence', 'state', 'status', 'name', 'id', 'createdAt']) {
-    if (attribute in item) continue;
-    names[`#m_${attribute}`] = attribute;
-    parts.push(`attribute_not_exists(#m_${attribute})`);
-  }
-  return { expression: ['attribute_exists(pk)', ...parts].join(' AND '), names, values };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error)?.name === 'ConditionalCheckFailedException';
 }
 
 /** Executions, locks and audit events in the stack's one table (docs/data-model.md). */
@@ -151,7 +137,7 @@ export class Store {
       items.push({
         Put: {
           TableName: this.table,
-          Item: lockDbItem(lock.item),
+          Item: lockItem(lock.item),
           ...(lock.expectVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : {
@@ -290,7 +276,6 @@ export class Store {
 
   /** Every lock; malformed lock items are skipped and reported. */
   async listLocks(): Promise<LockItem[]> {
-    const { queryAll } = await import('./queries.js');
     const { items } = await queryAll(this.doc, {
       TableName: this.table,
       IndexName: 'byKind',
@@ -371,7 +356,7 @@ export class Store {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'TransactionCanceledException') return false;
+      if (isTransactionCancelled(error)) return false;
       throw error;
     }
   }
@@ -383,7 +368,6 @@ export class Store {
    */
   async repairLock(read: Record<string, unknown>, lock: LockItem, audit: AuditEvent): Promise<boolean> {
     const { TransactWriteCommand } = await lib();
-    const condition = unchangedSinceRead(read);
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -391,12 +375,8 @@ export class Store {
             {
               Put: {
                 TableName: this.table,
-                Item: lockDbItem(lock),
-                ConditionExpression: condition.expression,
-                ExpressionAttributeNames: condition.names,
-                ...(Object.keys(condition.values).length
-                  ? { ExpressionAttributeValues: condition.values }
-                  : {}),
+                Item: lockItem(lock),
+                ...unchangedSinceReadParams(read),
               },
             },
             { Put: { TableName: this.table, Item: auditItem(audit) } },
@@ -405,7 +385,7 @@ export class Store {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'TransactionCanceledException') return false;
+      if (isTransactionCancelled(error)) return false;
       throw error;
     }
   }
@@ -415,7 +395,6 @@ export class Store {
    * repaired lock must not go below when its own fence is unreadable. Reads every execution's `fence`.
    */
   async highestRecordedFence(lockName: string): Promise<number> {
-    const { queryAll } = await import('./queries.js');
     const { items } = await queryAll(this.doc, {
       TableName: this.table,
       IndexName: 'byKind',
@@ -434,7 +413,6 @@ export class Store {
    */
   async removeFromActive(read: Record<string, unknown>, audit: AuditEvent): Promise<boolean> {
     const { TransactWriteCommand } = await lib();
-    const condition = unchangedSinceRead(read);
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -444,11 +422,7 @@ export class Store {
                 TableName: this.table,
                 Key: { pk: read.pk, sk: read.sk },
                 UpdateExpression: 'REMOVE activePk, activeSk',
-                ConditionExpression: condition.expression,
-                ExpressionAttributeNames: condition.names,
-                ...(Object.keys(condition.values).length
-                  ? { ExpressionAttributeValues: condition.values }
-                  : {}),
+                ...unchangedSinceReadParams(read),
               },
             },
             { Put: { TableName: this.table, Item: auditItem(audit) } },
@@ -457,7 +431,7 @@ export class Store {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'TransactionCanceledException') return false;
+      if (isTransactionCancelled(error)) return false;
       throw error;
     }
   }
@@ -472,7 +446,7 @@ export class Store {
         .slice(i, i + 100)
         .map((id) => ({ pk: executionPk(id), sk: EXECUTION_SK }));
       for (let attempt = 0; keys && keys.length > 0 && attempt < 8; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        if (attempt > 0) await sleep(50 * 2 ** attempt);
         const out = await this.doc.send(
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
         );
@@ -491,26 +465,68 @@ export class Store {
       await this.createExecution(record, undefined, audit);
       return true;
     } catch (error) {
-      if ((error as Error).name === 'TransactionCanceledException') return false;
+      if (isTransactionCancelled(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Executions newest first (oldest with `ascending`), from the byKind index (all) or byUser (one caller),
+   * bounded by creation time: never a Scan. With a filter, DynamoDB may return fewer than `limit` items
+   * per request, so this keeps reading until the page is full or the range is exhausted.
+   */
+  async queryExecutions(query: ExecutionQuery): Promise<ExecutionPage> {
+    const items: ExecutionRecord[] = [];
+    const { next, requests } = await queryUpTo(
+      this.doc,
+      executionQuery(this.table, query),
+      query.limit,
+      decodeCursor(query.cursor),
+      (page) => {
+        const decoded = decodeAll(page, decodeExecution, this.skipped);
+        items.push(...decoded);
+        return decoded.length;
+      },
+    );
+    return { items, cursor: encodeCursor(next), requests };
+  }
+
+  /** Every unfinished execution (`active` index, newest first by default), and the Query requests made. */
+  async activeExecutions(
+    options: { newestFirst?: boolean } = {},
+  ): Promise<{ items: ExecutionRecord[]; requests: number }> {
+    const { items, requests } = await queryAll(
+      this.doc,
+      activeQuery(this.table, options.newestFirst ?? true),
+    );
+    return { items: decodeAll(items, decodeExecution, this.skipped), requests };
+  }
+
+  /**
+   * The `active` index as stored, oldest first, split into the records that decode and the malformed
+   * items, each kept as read (for reconcile, which takes malformed ones out of the index).
+   */
+  async readActiveIndex(): Promise<ActiveIndex> {
+    const { items } = await queryAll(this.doc, activeQuery(this.table, false));
+    const index: ActiveIndex = { records: [], malformed: [] };
+    for (const item of items) {
+      const decoded = decodeExecution(item);
+      if (decoded.ok) index.records.push(decoded.value);
+      else index.malformed.push({ bad: decoded.bad, item });
+    }
+    return index;
+  }
+
+  /** Audit events in a time range, oldest first (byKind index, kindPk AUDIT). */
+  async auditEvents(range: { since: Date; until?: Date }): Promise<AuditEvent[]> {
+    const { items } = await queryAll(this.doc, auditQuery(this.table, range));
+    return decodeAll(items, decodeAudit, this.skipped);
   }
 
   async putAudit(event: AuditEvent): Promise<void> {
     const { PutCommand } = await lib();
     await this.doc.send(new PutCommand({ TableName: this.table, Item: auditItem(event) }));
   }
-}
-
-export function auditItem(event: AuditEvent): Record<string, unknown> {
-  return {
-    ...event,
-    pk: `AUDIT#${event.id}`,
-    sk: EXECUTION_SK,
-    kindPk: 'AUDIT',
-    kindSk: `${event.at}#${event.id}`,
-    expiresAt: Math.floor(Date.parse(event.at) / 1000) + 400 * 86_400,
-  };
 }
 
 export function newLockVersion(): string {

@@ -1,4 +1,9 @@
-import type { RunTaskCommandInput, RunTaskCommandOutput, Task } from '@aws-sdk/client-ecs';
+import type {
+  ListTasksCommandInput,
+  RunTaskCommandInput,
+  RunTaskCommandOutput,
+  Task,
+} from '@aws-sdk/client-ecs';
 import { loadSdk } from './sdk.js';
 import type { AwsClients } from './clients.js';
 import type { TaskDefinitionInput } from '../core/taskdef.js';
@@ -240,32 +245,26 @@ export async function tasksStartedBy(
   cluster: string,
   startedBy: string,
 ): Promise<string[]> {
-  const { ListTasksCommand } = await ecsModule();
-  const ecs = await clients.ecs();
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await ecs.send(
-      new ListTasksCommand({ cluster, startedBy, desiredStatus: 'RUNNING', nextToken }),
-    );
-    arns.push(...(out.taskArns ?? []));
-    nextToken = out.nextToken;
-  } while (nextToken);
-  return arns;
+  return (await listTasks(clients, { cluster, startedBy, desiredStatus: 'RUNNING' })).arns;
 }
 
 /** Every task in the cluster that ECS is to keep running (desired status RUNNING), paginated. */
 export async function runningTasks(clients: AwsClients, cluster: string): Promise<string[]> {
-  const { ListTasksCommand } = await ecsModule();
-  const ecs = await clients.ecs();
+  return (await listTasks(clients, { cluster, desiredStatus: 'RUNNING', maxResults: 100 })).arns;
+}
+
+/** Every page of one ListTasks (the SDK's paginator): the task ARNs, and how many requests it took. */
+export async function listTasks(
+  clients: AwsClients,
+  input: ListTasksCommandInput,
+): Promise<{ arns: string[]; requests: number }> {
+  const { paginateListTasks } = await ecsModule();
+  const client = await clients.ecs();
   const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await ecs.send(
-      new ListTasksCommand({ cluster, desiredStatus: 'RUNNING', nextToken, maxResults: 100 }),
-    );
-    arns.push(...(out.taskArns ?? []));
-    nextToken = out.nextToken;
-  } while (nextToken);
-  return arns;
+  let requests = 0;
+  for await (const page of paginateListTasks({ client }, input)) {
+    requests++;
+    arns.push(...(page.taskArns ?? []));
+  }
+  return { arns, requests };
 }

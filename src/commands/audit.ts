@@ -54,11 +54,8 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     }
     if (issues.length) throw validationError(issues);
     this.format = flags.format as (typeof FORMATS)[number];
-    const { executionsContext } = await import('../services/list.js');
     const { auditTrail } = await import('../services/audit.js');
-    const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const ctx = await this.stackContext();
     return auditTrail(ctx, { since: since as Date, until });
   }
 

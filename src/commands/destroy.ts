@@ -38,7 +38,7 @@ Refuses while a task runs or a lock is held, listing them; --force stops the tas
       import('../ui/stack-lines.js'),
       import('../core/stack-usage.js'),
     ]);
-    const stackName = String(this.settings().stack.value);
+    const stackName = this.typedSettings().stack;
     const stackFlag = stackName === 'runvoy' ? '' : ` --stack ${stackName}`;
     let asked = { account: '', region: '' };
     try {

@@ -26,7 +26,7 @@ export default class Doctor extends RunvoyCommand<DoctorReport> {
       import('../aws/profiles.js'),
     ]);
     const clients = await this.aws();
-    const stackName = String(this.settings().stack.value);
+    const stackName = this.typedSettings().stack;
     const { budgetsFrom } = await import('../services/budget.js');
     const budgets = budgetsFrom(this.settings());
     const profile = this.settings().profile;

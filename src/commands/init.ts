@@ -66,7 +66,7 @@ Re-running with nothing to change says so and exits 0.`;
       import('../aws/stack.js'),
     ]);
     const clients = await this.aws();
-    const stackName = String(this.settings().stack.value);
+    const stackName = this.typedSettings().stack;
     const exists = Boolean(await describeStack(clients, stackName));
     const { network } = planInitNetwork(initFlags, exists);
     const progress = await this.progressReporter(`Deploying stack "${stackName}"`);

@@ -17,11 +17,8 @@ Exits 0 when the task is stopped or stopping, when the run had already finished,
   protected async execute(): Promise<KillResult> {
     const { args } = await this.parse(Kill);
     const id = checkIdArgument(args.id);
-    const { executionsContext } = await import('../services/list.js');
     const { killExecution } = await import('../services/kill.js');
-    const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const ctx = await this.stackContext();
     return killExecution(ctx, id);
   }
 
@@ -32,7 +29,7 @@ Exits 0 when the task is stopped or stopping, when the run had already finished,
       return;
     }
     if (result.outcome === 'task-unknown') {
-      this.log(taskUnknownLines(result, String(this.settings().stack.value)).join('\n'));
+      this.log(taskUnknownLines(result, this.typedSettings().stack).join('\n'));
       return;
     }
     const verb = result.outcome === 'stopped' ? 'Stopped' : 'Already stopping:';

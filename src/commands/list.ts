@@ -75,10 +75,8 @@ export default class List extends RunvoyCommand<ListResult> {
     }
     if (issues.length) throw validationError(issues);
 
-    const { executionsContext, listExecutions } = await import('../services/list.js');
-    const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const { listExecutions } = await import('../services/list.js');
+    const ctx = await this.stackContext();
     return listExecutions(ctx, {
       statuses: statuses.length ? [...new Set(statuses)] : undefined,
       callerArn: flags.user === 'me' ? ctx.stack.identity.arn : flags.user,

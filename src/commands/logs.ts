@@ -99,17 +99,14 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
       tail: flags.tail,
     };
 
-    const [{ Store }, { requireStack }, { resolveExecution }, logs] = await Promise.all([
-      import('../aws/store.js'),
-      import('../services/stack-context.js'),
+    const [{ resolveExecution }, logs] = await Promise.all([
       import('../services/execution-lookup.js'),
       import('../services/logs.js'),
     ]);
-    const clients = await this.aws();
+    const { clients } = await this.context();
     // Load the CloudWatch Logs client while the stack and the record are read: it is needed next.
     const warm = clients.logs().catch(() => undefined);
-    const stack = await requireStack(clients, String(this.settings().stack.value));
-    const store = new Store(await clients.documents(), stack.outputs.tableName);
+    const { stack, store } = await this.stackContext();
     const record = await resolveExecution(store, args.id);
     await warm;
     const stream = logs.streamOf(record);

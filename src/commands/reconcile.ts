@@ -44,11 +44,8 @@ export default class Reconcile extends RunvoyCommand<ReconcileReport> {
       }
       graceMs = parsed;
     }
-    const { executionsContext } = await import('../services/list.js');
     const { reconcile } = await import('../services/reconcile.js');
-    const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const ctx = await this.stackContext();
     return reconcile(ctx, { dryRun: flags['dry-run'], graceMs });
   }
 

@@ -97,7 +97,8 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     }),
   };
 
-  private runFlags: Record<string, unknown> = {};
+  /** The flags with the task file applied: they override config keys (settingFlags). */
+  private runFlags: RunFlags | undefined;
   /** The container's command: everything after runvoy's own flags (see splitRunArgv). */
   private commandArgv: string[] = [];
   /** Whether the command came after an explicit `--` (then it is never a task's name). */
@@ -121,12 +122,12 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
   protected override settingFlags() {
     const f = this.runFlags;
     return {
-      image: f.image as string | undefined,
-      cpu: f.cpu as string | undefined,
-      memory: f.memory as string | undefined,
-      arch: f.arch as string | undefined,
-      timeout: f.timeout as string | undefined,
-      spot: f.spot as boolean | undefined,
+      image: f?.image,
+      cpu: f?.cpu,
+      memory: f?.memory,
+      arch: f?.arch,
+      timeout: f?.timeout,
+      spot: f?.spot,
     };
   }
 
@@ -140,15 +141,12 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       if (!(local.image.value === undefined && isOnlyMissingImage(error))) throw error;
     });
 
-    const [{ Store }, { requireStack }, policyCore, runPolicy, { checkBudget }] = await Promise.all([
-      import('../aws/store.js'),
-      import('../services/stack-context.js'),
+    const [policyCore, runPolicy, { checkBudget }] = await Promise.all([
       import('../core/policy.js'),
       import('../services/run-policy.js'),
       import('../services/budget.js'),
     ]);
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(local.stack.value)).catch((error: unknown) => {
+    const ctx = await this.stackContext().catch((error: unknown) => {
       // Without an image and without a stack there is no team default to look for: the image is what is missing.
       if (
         local.image.value === undefined &&
@@ -161,6 +159,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       }
       throw error;
     });
+    const { clients, stack, store } = ctx;
     const policyCtx = { doc: await clients.documents(), stack };
     const budgetWarn = (line: string) => this.note(this.paintErr('yellow', line));
     let request: RunRequest | undefined;
@@ -174,10 +173,10 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
         timeout: fieldOf(settings.timeout, 'timeout'),
       });
       for (const note of ruled.notes) this.note(note);
-      await runPolicy.checkConcurrency(policyCtx, policy);
+      await runPolicy.checkConcurrency(ctx, policy);
       await checkBudget({
-        clients,
         stack,
+        store,
         request: ruled.request,
         overBudget: flags['over-budget'],
         warn: budgetWarn,
@@ -198,7 +197,6 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       const { policy } = await teamPolicyForRun(policyCtx, { fresh: true });
       return planRun(await decide(policy), stack);
     }
-    const store = new Store(await clients.documents(), stack.outputs.tableName);
     const { startExecution } = await import('../services/run.js');
     const { plainRunReporter, jsonRunReporter, detachLines } = await import('../ui/run-lines.js');
     const reporter = this.jsonEnabled()

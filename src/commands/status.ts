@@ -22,11 +22,8 @@ export default class Status extends RunvoyCommand<StatusResult> {
   protected async execute(): Promise<StatusResult> {
     const { args } = await this.parse(Status);
     const id = checkIdArgument(args.id);
-    const { executionsContext } = await import('../services/list.js');
     const { executionStatus } = await import('../services/status.js');
-    const ctx = await executionsContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const ctx = await this.stackContext();
     return executionStatus(ctx, id);
   }
 

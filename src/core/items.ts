@@ -1,6 +1,7 @@
 /**
- * The one way to read an item of the table (docs/data-model.md): its key attributes stripped, then every
- * attribute checked against the data model. An item that does not match (edited by hand, written by
+ * The one way to write and read an item of the table (docs/data-model.md). Writing adds the keys of the
+ * indexes an item belongs to (executionItem() in execution.ts, lockItem(), auditItem()). Reading strips the
+ * key attributes, then checks every attribute against the data model. An item that does not match (edited by hand, written by
  * another tool, or by a runvoy that had a bug) comes back as a BadItem naming its key and what is wrong,
  * never as a record that would make a command crash, spin, or write something built from it.
  *
@@ -8,7 +9,7 @@
  */
 import * as v from 'valibot';
 import { ExitCode, RunvoyError } from './errors.js';
-import type { ExecutionRecord } from './execution.js';
+import { EXECUTION_SK, lockPk, type ExecutionRecord } from './execution.js';
 import type { LockItem } from './lock-protocol.js';
 import { EXECUTION_STATUSES } from './status.js';
 
@@ -237,6 +238,23 @@ export function decodeLock(item: Record<string, unknown>): Decoded<LockItem> {
 /** An audit event (`AUDIT#<id>`), as stored by auditItem(). */
 export function decodeAudit(item: Record<string, unknown>): Decoded<AuditEvent> {
   return decode('audit', auditSchema, item);
+}
+
+/** The lock item to write: the lock plus its keys (byKind index, kindPk LOCK). */
+export function lockItem(lock: LockItem): Record<string, unknown> {
+  return { ...lock, pk: lockPk(lock.name), sk: EXECUTION_SK, kindPk: 'LOCK', kindSk: lock.name };
+}
+
+/** The audit item to write: the event plus its keys (byKind index, kindPk AUDIT) and its TTL. */
+export function auditItem(event: AuditEvent): Record<string, unknown> {
+  return {
+    ...event,
+    pk: `AUDIT#${event.id}`,
+    sk: EXECUTION_SK,
+    kindPk: 'AUDIT',
+    kindSk: `${event.at}#${event.id}`,
+    expiresAt: Math.floor(Date.parse(event.at) / 1000) + 400 * 86_400,
+  };
 }
 
 /** Decodes every item of a batch read; each bad one is reported and left out. */

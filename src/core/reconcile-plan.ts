@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionRecord } from './execution.js';
+import type { BadItem } from './items.js';
 import { runTaskPhaseStart } from './grace.js';
 import { EXECUTION_ID_LENGTH, ID_ALPHABET, isExecutionId } from './ids.js';
 import type { LockItem } from './lock-protocol.js';
 import { executionIdFromStartedBy } from './run-plan.js';
 import { isTerminal, type ExecutionStatus } from './status.js';
+import { CALLER_TAG, EXECUTION_ID_TAG, HOST_TAG, LOCK_TAG, SCHEDULE_TAG, TIMEOUT_TAG } from './tags.js';
 import { taskOutcome, type EcsTask } from './task-result.js';
 
 /** What reconcile reads of a task: the DescribeTasks entry with its startedBy, tags and definition. */
@@ -27,15 +29,6 @@ export interface ClusterTask extends EcsTask {
 
 /** The default grace before a run whose task ECS does not know is marked LOST (src/core/grace.ts). */
 export { DEFAULT_LOST_GRACE_MS } from './grace.js';
-
-export const EXECUTION_ID_TAG = 'runvoy:execution-id';
-export const CALLER_TAG = 'runvoy:caller';
-export const HOST_TAG = 'runvoy:host';
-export const LOCK_TAG = 'runvoy:lock';
-/** The tag that marks a task started by a runvoy schedule, with the schedule's name (docs/schedules.md). */
-export const SCHEDULE_TAG = 'runvoy:schedule';
-/** A scheduled run's --timeout in seconds: reconcile stops the task once it has run that long. */
-export const TIMEOUT_TAG = 'runvoy:timeout';
 
 export type ExecutionAction =
   /** The task stopped: record its outcome (and its task ARN first when the record lacked it). */
@@ -71,11 +64,79 @@ export interface PlanInput {
    * (`--lock-wait`) wrote its record that long after its `createdAt`: the grace counts from the later one.
    */
   lockAcquiredAt?: ReadonlyMap<string, string>;
+  /** Items of the `active` index that do not decode: each is taken out of the index (and kept). */
+  malformed?: ReadonlyArray<{ bad: BadItem; item: Record<string, unknown> }>;
+  /** Every lock, as read before the plan: the HELD ones not otherwise settled are checked and released. */
+  locks?: readonly LockItem[];
 }
+
+/**
+ * One step of a reconcile. Every action it may take is one of these, listed in the plan before any is
+ * carried out; the service carries each out with one switch, and a dry run reports what each would do.
+ */
+export type ReconcileStep =
+  /** A malformed record in the `active` index: take it out of the index, keep it, audit it. */
+  | { kind: 'remove-from-active'; bad: BadItem; item: Record<string, unknown> }
+  | ExecutionAction
+  /** A task with no record: write one (origin `adopted`) from the task and its definition. */
+  | ({ kind: 'adopt' } & Adoption)
+  /** A HELD lock whose holder the plan does not finish: released if its holder is verified finished. */
+  | { kind: 'check-lock'; lock: LockItem };
 
 export interface ReconcilePlan {
   executions: ExecutionAction[];
   adoptions: Adoption[];
+  /** Every step, in the order they are carried out (steps of one kind may run side by side). */
+  steps: ReconcileStep[];
+}
+
+export type ReconcileActionKind =
+  'finalise' | 'lost' | 'adopt' | 'progress' | 'timeout' | 'release-lock' | 'remove-from-active';
+
+/** What a step did (or, in a dry run, would do): the rows `reconcile` prints and counts. */
+export interface ReconcileRow {
+  action: ReconcileActionKind;
+  executionId?: string;
+  lockName?: string;
+  from?: string;
+  to?: string;
+  detail: string;
+}
+
+export interface ReconcileCounts {
+  /** Non-terminal executions read from the `active` index. */
+  active: number;
+  finalised: number;
+  lost: number;
+  adopted: number;
+  progressed: number;
+  timeoutsEnforced: number;
+  locksReleased: number;
+  /** Non-terminal executions left as they were (their task is alive, or within the grace period). */
+  unchanged: number;
+  /** Malformed records taken out of the `active` index. */
+  removedFromActive: number;
+}
+
+/** The counts of a reconcile, from its rows: an active execution with no row of its own is unchanged. */
+export function countRows(rows: readonly ReconcileRow[], activeIds: readonly string[]): ReconcileCounts {
+  const of = (action: ReconcileActionKind) => rows.filter((row) => row.action === action).length;
+  const changed = new Set(
+    rows
+      .filter((row) => ['finalise', 'lost', 'progress', 'timeout'].includes(row.action))
+      .map((row) => row.executionId),
+  );
+  return {
+    active: activeIds.length,
+    finalised: of('finalise'),
+    lost: of('lost'),
+    adopted: of('adopt'),
+    progressed: of('progress'),
+    timeoutsEnforced: of('timeout'),
+    locksReleased: of('release-lock'),
+    unchanged: activeIds.filter((id) => !changed.has(id)).length,
+    removedFromActive: of('remove-from-active'),
+  };
 }
 
 function tagValue(task: ClusterTask, key: string): string | undefined {
@@ -194,7 +255,15 @@ export function planReconcile(input: PlanInput): ReconcilePlan {
     adopting.add(executionId);
     adoptions.push({ executionId, task });
   }
-  return { executions, adoptions };
+  const plan = { executions, adoptions };
+  const locks = locksToCheck(input.locks ?? [], finishingIds(plan), aliveIds(plan));
+  const steps: ReconcileStep[] = [
+    ...(input.malformed ?? []).map(({ bad, item }) => ({ kind: 'remove-from-active' as const, bad, item })),
+    ...executions,
+    ...adoptions.map((adoption) => ({ kind: 'adopt' as const, ...adoption })),
+    ...locks.filter((lock) => lock.holderExecutionId).map((lock) => ({ kind: 'check-lock' as const, lock })),
+  ];
+  return { ...plan, steps };
 }
 
 /**
@@ -215,7 +284,7 @@ export function locksToCheck(
 }
 
 /** The execution IDs whose task the plan saw alive (kept as it is, or moved forward). */
-export function aliveIds(plan: ReconcilePlan): Set<string> {
+export function aliveIds(plan: Pick<ReconcilePlan, 'executions'>): Set<string> {
   return new Set(
     plan.executions
       .filter(
@@ -231,7 +300,7 @@ export function aliveIds(plan: ReconcilePlan): Set<string> {
  * record that names its lock without its fence (a scheduled run: its lock container took the lock) cannot
  * release it itself: its lock is left to the lock check, which frees it once the holder is finished.
  */
-export function finishingIds(plan: ReconcilePlan): Set<string> {
+export function finishingIds(plan: Pick<ReconcilePlan, 'executions'>): Set<string> {
   return new Set(
     plan.executions
       .filter((a) => a.kind === 'finalise' || a.kind === 'lost')

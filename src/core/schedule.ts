@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ValidationIssue } from './errors.js';
-import { CALLER_TAG, HOST_TAG, LOCK_TAG, SCHEDULE_TAG, TIMEOUT_TAG } from './reconcile-plan.js';
+import { CALLER_TAG, HOST_TAG, LOCK_TAG, SCHEDULE_TAG, TIMEOUT_TAG } from './tags.js';
 import type { RunRequest } from './run-request.js';
 import { buildContainerOverrides, type TaskOverrides } from './run-plan.js';
 import {

@@ -3,6 +3,7 @@ import {
   CONFIG_KEY_NAMES,
   checkSizePair,
   envVarFor,
+  awsTimeoutMs,
   parseConfigValue,
   type ConfigKey,
   type ConfigRecord,
@@ -93,4 +94,54 @@ function checked(
 
 function originName(setting: ResolvedSetting, key: string): string {
   return setting.origin ?? key;
+}
+
+/** Every setting with where it came from: what `config list` and `config get` show. */
+export type SourcedSettings = Record<ConfigKey, ResolvedSetting>;
+
+/** The resolved settings as typed values: what commands and services read. */
+export interface RunvoySettings {
+  stack: string;
+  region?: string;
+  profile?: string;
+  image?: string;
+  cpu?: number;
+  memory?: number;
+  arch: 'x86_64' | 'arm64';
+  /** The default --timeout, as written (a duration such as 30m). */
+  timeout?: string;
+  spot: boolean;
+  budget: { perRun?: number; monthly?: number; perUser?: number };
+  spotDiscount?: number;
+  /** aws.timeout in milliseconds; undefined: the clients' default. */
+  awsTimeoutMs?: number;
+  /** Each value with its source, for `config list`/`get` and for messages that name a value's origin. */
+  sources: SourcedSettings;
+}
+
+const text = (setting: ResolvedSetting) => (typeof setting.value === 'string' ? setting.value : undefined);
+const number = (setting: ResolvedSetting) => (typeof setting.value === 'number' ? setting.value : undefined);
+
+/** Typed values of resolved settings (resolveSettings has already checked each against its key). */
+export function typedSettings(sources: SourcedSettings): RunvoySettings {
+  const awsTimeout = sources['aws.timeout'].value;
+  return {
+    stack: text(sources.stack) ?? String(DEFAULTS.stack),
+    region: text(sources.region),
+    profile: text(sources.profile),
+    image: text(sources.image),
+    cpu: number(sources.cpu),
+    memory: number(sources.memory),
+    arch: sources.arch.value === 'arm64' ? 'arm64' : 'x86_64',
+    timeout: text(sources.timeout),
+    spot: sources.spot.value === true,
+    budget: {
+      perRun: number(sources['budget.perRun']),
+      monthly: number(sources['budget.monthly']),
+      perUser: number(sources['budget.perUser']),
+    },
+    spotDiscount: number(sources.spotDiscount),
+    awsTimeoutMs: awsTimeout === undefined ? undefined : awsTimeoutMs(awsTimeout),
+    sources,
+  };
 }

@@ -1,5 +1,4 @@
 import type { ValidationIssue } from './errors.js';
-import { CALLER_TAG, EXECUTION_ID_TAG, HOST_TAG, LOCK_TAG } from './reconcile-plan.js';
 
 /*
  * ECS's tag rules (ECS API Reference, data type Tag; RunTask `tags`):
@@ -9,6 +8,16 @@ import { CALLER_TAG, EXECUTION_ID_TAG, HOST_TAG, LOCK_TAG } from './reconcile-pl
  *   - letters, digits, spaces and + - = . _ : / @ (pattern ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$).
  * A task carries the user's --tag values and runvoy's own runvoy:* tags, so both count against the 50.
  */
+/** The tags runvoy puts on every task it starts: how reconcile and kill recognise and adopt its tasks. */
+export const EXECUTION_ID_TAG = 'runvoy:execution-id';
+export const CALLER_TAG = 'runvoy:caller';
+export const HOST_TAG = 'runvoy:host';
+export const LOCK_TAG = 'runvoy:lock';
+/** The tag that marks a task started by a runvoy schedule, with the schedule's name (docs/schedules.md). */
+export const SCHEDULE_TAG = 'runvoy:schedule';
+/** A scheduled run's --timeout in seconds: reconcile stops the task once it has run that long. */
+export const TIMEOUT_TAG = 'runvoy:timeout';
+
 export const MAX_TAGS_PER_RESOURCE = 50;
 export const TAG_KEY_MAX = 128;
 export const TAG_VALUE_MAX = 256;

@@ -1,6 +1,5 @@
-import { queryAudit } from '../aws/queries.js';
-import type { AuditEvent } from '../aws/store.js';
-import type { ExecutionsContext } from './list.js';
+import type { AuditEvent } from '../core/items.js';
+import type { StackCommandContext } from '../context.js';
 
 /** One line of the audit trail: who did what, when, from which host, and how it ended. */
 export interface AuditRow {
@@ -70,10 +69,10 @@ function policyChangeText(detail: Record<string, unknown>): string {
  * current outcome of the execution it concerns: one indexed Query, then one BatchGetItem per 100 runs.
  */
 export async function auditTrail(
-  ctx: ExecutionsContext,
+  ctx: Pick<StackCommandContext, 'store'>,
   range: { since: Date; until?: Date },
 ): Promise<AuditResult> {
-  const events = await queryAudit(ctx.doc, ctx.stack.outputs.tableName, range, ctx.store.skipped);
+  const events = await ctx.store.auditEvents(range);
   const ids = events.flatMap((e) => (e.executionId ? [e.executionId] : []));
   const records = ids.length ? await ctx.store.getExecutions(ids) : new Map();
   return {

@@ -1,5 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AwsClients } from '../aws/clients.js';
 import {
   decideBudget,
   hasBudget,
@@ -15,7 +13,7 @@ import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { RunRequest } from '../core/run-request.js';
 import { defaultPricing, recordCost, type PricingOptions } from './cost-of.js';
 import { executionsInRange } from './cost-report.js';
-import type { StackContext } from './stack-context.js';
+import type { StackCommandContext } from '../context.js';
 
 /** The first instant of `now`'s month, UTC. */
 export function startOfMonth(now: Date): Date {
@@ -46,12 +44,12 @@ export function budgetsFrom(settings: SettingValues): Budgets {
  * executions count with their cost so far; unknown costs are counted apart, never as zero.
  */
 export async function monthToDate(
-  deps: { doc: DynamoDBDocumentClient; table: string },
+  ctx: Pick<StackCommandContext, 'store'>,
   options: { callerArn: string; now?: Date; teamWide?: boolean; pricing?: PricingOptions },
 ): Promise<MonthToDate> {
   const now = options.now ?? new Date();
   const since = startOfMonth(now);
-  const { records } = await executionsInRange(deps.doc, deps.table, {
+  const { records } = await executionsInRange(ctx.store, {
     since,
     until: now,
     ...(options.teamWide === false ? { callerArn: options.callerArn } : {}),
@@ -71,9 +69,7 @@ export async function monthToDate(
   return mtd;
 }
 
-export interface CheckBudgetInput {
-  clients: AwsClients;
-  stack: StackContext;
+export interface CheckBudgetInput extends Pick<StackCommandContext, 'stack' | 'store'> {
   request: RunRequest;
   /** Resolved settings: `budget.perRun`, `budget.monthly`, `budget.perUser` (the user's own budgets). */
   settings: SettingValues;
@@ -114,15 +110,12 @@ export async function checkBudget(input: CheckBudgetInput): Promise<BudgetDecisi
   const canDecideWithoutRecords = request.timeoutMs === undefined || worstCase.amount === undefined;
   const mtd =
     (needsMonthToDate(personal) || needsMonthToDate(team)) && !canDecideWithoutRecords
-      ? await monthToDate(
-          { doc: await input.clients.documents(), table: input.stack.outputs.tableName },
-          {
-            callerArn: input.stack.identity.arn,
-            now: input.now,
-            teamWide: personal.monthly !== undefined || team.monthly !== undefined,
-            pricing,
-          },
-        )
+      ? await monthToDate(input, {
+          callerArn: input.stack.identity.arn,
+          now: input.now,
+          teamWide: personal.monthly !== undefined || team.monthly !== undefined,
+          pricing,
+        })
       : undefined;
   const decide = (budgets: Budgets, scope: BudgetScope, overBudget: boolean | undefined) =>
     decideBudget({

@@ -1,9 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { queryExecutions } from '../aws/queries.js';
+import type { Store } from '../aws/store.js';
+import type { StackCommandContext } from '../context.js';
 import { buildCostReport, type CostGrouping, type CostLine, type CostReport } from '../core/cost-report.js';
 import type { CostBreakdown, CostStatus } from '../core/cost.js';
 import type { ExecutionRecord } from '../core/execution.js';
-import type { SkipReport } from '../core/items.js';
 import { isTerminal } from '../core/status.js';
 import { costOf, costSoFarOf, defaultPricing, recordCost, type PricingOptions } from './cost-of.js';
 
@@ -23,28 +22,21 @@ export interface ExecutionRange {
  * bounded by the range, never a Scan.
  */
 export async function executionsInRange(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  store: Store,
   range: ExecutionRange,
-  skipped?: SkipReport,
 ): Promise<{ records: ExecutionRecord[]; requests: number }> {
   const records: ExecutionRecord[] = [];
   let cursor: string | undefined;
   let requests = 0;
   do {
-    const page = await queryExecutions(
-      doc,
-      table,
-      {
-        since: range.since,
-        until: range.until,
-        callerArn: range.callerArn,
-        limit: range.pageSize ?? PAGE,
-        cursor,
-        ascending: true,
-      },
-      skipped,
-    );
+    const page = await store.queryExecutions({
+      since: range.since,
+      until: range.until,
+      callerArn: range.callerArn,
+      limit: range.pageSize ?? PAGE,
+      cursor,
+      ascending: true,
+    });
     records.push(...page.items);
     requests += page.requests;
     cursor = page.cursor;
@@ -74,17 +66,12 @@ export interface CostReportOptions extends ExecutionRange {
 
 /** `runvoy cost --since ... --by ...`: the executions of the range, priced and grouped, with totals. */
 export async function costReport(
-  deps: { doc: DynamoDBDocumentClient; table: string; skipped?: SkipReport },
+  ctx: Pick<StackCommandContext, 'store'>,
   options: CostReportOptions,
 ): Promise<CostReport & { requests: number }> {
   const now = options.now ?? new Date();
   const until = options.until ?? now;
-  const { records, requests } = await executionsInRange(
-    deps.doc,
-    deps.table,
-    { ...options, until },
-    deps.skipped,
-  );
+  const { records, requests } = await executionsInRange(ctx.store, { ...options, until });
   const lines = records.map((record) => costLineOf(record, now, options.pricing));
   return { ...buildCostReport(lines, options.by, { since: options.since, until }), requests };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsClients } from '../aws/clients.js';
 import { getCallerIdentity } from '../aws/identity.js';
 import { deleteTimeoutSchedule } from '../aws/schedules.js';
@@ -11,8 +12,7 @@ import {
   waitForStack,
   type StackState,
 } from '../aws/stack.js';
-import { Store } from '../aws/store.js';
-import { deleteTable } from '../aws/table.js';
+import { deleteTable, Store } from '../aws/store.js';
 import { describeTasks, stopTask } from '../aws/tasks.js';
 import type { Cache } from '../config/cache.js';
 import {
@@ -184,8 +184,6 @@ async function deleteAndWait(inputs: DestroyInputs, stack: StackState, step: str
   });
   if (state) throw deleteFailed(stackName, state.status, events, 'delete it');
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * --force: stops every live task with a reason that says who and why, and waits (bounded) until ECS

@@ -74,11 +74,12 @@ function against(spent: number, limit: number | undefined, name: string): string
 
 /** Month-to-date spend from the records against budget.monthly and budget.perUser. */
 export async function spendCheck(clients: AwsClients, table: string, spend: SpendOptions): Promise<Check> {
+  const { Store } = await import('../aws/store.js');
   let mtd: MonthToDate;
   try {
     const { monthToDate } = await import('./budget.js');
     mtd = await monthToDate(
-      { doc: await clients.documents(), table },
+      { store: new Store(await clients.documents(), table) },
       { callerArn: spend.callerArn, now: spend.now, teamWide: true },
     );
   } catch (error) {

@@ -1,11 +1,14 @@
 import type { Task } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../aws/clients.js';
 import { deleteTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import type { Store } from '../aws/store.js';
+import type { StackCommandContext } from '../context.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal, previousStatusesOf } from '../core/status.js';
 import { taskOutcome, type TaskOutcome, type TaskOutcomeContext } from '../core/task-result.js';
 import { costPatch } from './cost-of.js';
+
+/** What finalising a run uses of the command context (`warn`: a schedule that could not be deleted). */
+export type FinaliseContext = Pick<StackCommandContext, 'clients' | 'store'> &
+  Partial<Pick<StackCommandContext, 'warn'>>;
 
 export const KILL_REASON_PREFIX = 'runvoy: killed by';
 
@@ -31,7 +34,7 @@ export interface Finalised {
  * update is conditional on a non-terminal status, so finalising twice (run + reconcile) is harmless.
  */
 export async function finaliseExecution(
-  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
+  deps: FinaliseContext,
   record: ExecutionRecord,
   task: Task,
   known: TaskOutcomeContext = {},
@@ -75,7 +78,7 @@ export interface FailedStart {
  * PENDING, and `reconcile` marks it LOST after its grace period; the caller says so.
  */
 export async function failBeforeStart(
-  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
+  deps: FinaliseContext,
   record: ExecutionRecord,
   reason: string,
 ): Promise<FailedStart> {
@@ -119,7 +122,7 @@ export async function failBeforeStart(
  * when the condition failed.
  */
 export async function markLost(
-  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
+  deps: FinaliseContext,
   record: ExecutionRecord,
   reason: string,
   at: Date,
@@ -135,10 +138,7 @@ export async function markLost(
   return { record: updated, lockReleased: await releaseResources(deps, updated) };
 }
 
-async function releaseResources(
-  deps: { clients: AwsClients; store: Store; warn?: (message: string) => void },
-  record: ExecutionRecord,
-): Promise<boolean> {
+async function releaseResources(deps: FinaliseContext, record: ExecutionRecord): Promise<boolean> {
   if (!isTerminal(record.status)) return false;
   let released = false;
   if (record.lockName && record.fence !== undefined) {

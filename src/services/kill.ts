@@ -7,7 +7,10 @@ import { isTerminal, EXECUTION_STATUSES, type ExecutionStatus } from '../core/st
 import { resolveExecution } from './execution-lookup.js';
 import { DEFAULT_LOST_GRACE_MS } from '../core/reconcile-plan.js';
 import { finaliseExecution, KILL_REASON_PREFIX, markLost } from './finalise.js';
-import type { ExecutionsContext } from './list.js';
+import type { StackCommandContext } from '../context.js';
+
+type KillContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack'> &
+  Partial<Pick<StackCommandContext, 'warn'>>;
 
 export interface KillResult {
   execution: ExecutionRecord;
@@ -42,7 +45,7 @@ const OPEN = EXECUTION_STATUSES.filter((s) => !isTerminal(s));
  * attached CLI or `reconcile` does it once ECS confirms.
  */
 export async function killExecution(
-  ctx: ExecutionsContext,
+  ctx: KillContext,
   idOrPrefix: string,
   now: () => number = Date.now,
 ): Promise<KillResult> {
@@ -117,7 +120,7 @@ export async function killExecution(
  * its lock freed), as `reconcile` would; before it, it is left for `reconcile`.
  */
 async function taskUnknown(
-  ctx: ExecutionsContext,
+  ctx: KillContext,
   record: ExecutionRecord,
   taskArn: string,
   now: () => number,

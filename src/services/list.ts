@@ -1,38 +1,14 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../aws/clients.js';
-import { queryActiveExecutionsCounted, queryExecutions } from '../aws/queries.js';
-import { Store } from '../aws/store.js';
-import { skippedItemWarning } from '../core/items.js';
 import { describeTasks } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { isTerminal, TERMINAL_STATUSES, type ExecutionStatus } from '../core/status.js';
 import { policyDenial } from '../aws/errors.js';
 import { taskOutcome } from '../core/task-result.js';
 import { contextFromTask, finaliseExecution } from './finalise.js';
-import { requireStack, type StackContext } from './stack-context.js';
+import type { StackCommandContext } from '../context.js';
 
-export interface ExecutionsContext {
-  clients: AwsClients;
-  store: Store;
-  doc: DynamoDBDocumentClient;
-  stack: StackContext;
-  warn?: (message: string) => void;
-}
-
-export async function executionsContext(
-  clients: AwsClients,
-  stackName: string,
-  warn?: (message: string) => void,
-): Promise<ExecutionsContext> {
-  const stack = await requireStack(clients, stackName);
-  const doc = await clients.documents();
-  const table = stack.outputs.tableName;
-  // Malformed items a read skips are warnings like the others (in the envelope under --json).
-  const skipped =
-    warn && ((bad: Parameters<typeof skippedItemWarning>[0]) => warn(skippedItemWarning(bad, table)));
-  return { clients, doc, stack, store: new Store(doc, table, skipped ? { skipped } : {}), warn };
-}
+/** What listing and refreshing executions use of the command context. */
+type ListContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'warn'>;
 
 export interface ListOptions {
   statuses?: ExecutionStatus[];
@@ -62,15 +38,14 @@ export interface ListResult {
  * Recent executions newest first, from an index (never a Scan): `active` when only non-terminal statuses
  * are asked for, `byUser` for one caller, otherwise `byKind`, with lock, image and status as filters.
  */
-export async function listExecutions(ctx: ExecutionsContext, options: ListOptions): Promise<ListResult> {
-  const table = ctx.stack.outputs.tableName;
+export async function listExecutions(ctx: ListContext, options: ListOptions): Promise<ListResult> {
   const statuses = options.statuses?.length ? options.statuses : undefined;
   let page: { items: ExecutionRecord[]; cursor?: string; requests: number };
   let index: ListResult['index'];
   if (statuses && statuses.every((s) => !isTerminal(s))) {
     // The sparse `active` index holds exactly the unfinished runs: few, so read them all and filter here.
     index = 'active';
-    const all = await queryActiveExecutionsCounted(ctx.doc, table, true, ctx.store.skipped);
+    const all = await ctx.store.activeExecutions({ newestFirst: true });
     const items = all.items
       .filter((r) => statuses.includes(r.status))
       .filter((r) => options.callerArn === undefined || r.callerArn === options.callerArn)
@@ -83,18 +58,13 @@ export async function listExecutions(ctx: ExecutionsContext, options: ListOption
     page = { items: items.slice(0, options.limit), requests: all.requests };
   } else {
     index = options.callerArn === undefined ? 'byKind' : 'byUser';
-    page = await queryExecutions(
-      ctx.doc,
-      table,
-      {
-        callerArn: options.callerArn,
-        since: options.since,
-        limit: options.limit,
-        cursor: options.cursor,
-        filter: listFilter(options.lock, options.image, statuses),
-      },
-      ctx.store.skipped,
-    );
+    page = await ctx.store.queryExecutions({
+      callerArn: options.callerArn,
+      since: options.since,
+      limit: options.limit,
+      cursor: options.cursor,
+      filter: listFilter(options.lock, options.image, statuses),
+    });
   }
   const refreshed =
     options.refresh === false ? { records: page.items, finalised: [] } : await refreshRows(ctx, page.items);
@@ -139,7 +109,7 @@ export function listFilter(
  * call): rows whose task has stopped are finalised, as reconcile would. Other rows are shown as read.
  */
 export async function refreshRows(
-  ctx: ExecutionsContext,
+  ctx: ListContext,
   records: ExecutionRecord[],
 ): Promise<{ records: ExecutionRecord[]; finalised: string[] }> {
   const open = records.filter((r) => !isTerminal(r.status) && r.taskArn);
@@ -165,18 +135,14 @@ export async function refreshRows(
     const task = tasks.get(record.taskArn as string);
     if (task?.lastStatus !== 'STOPPED') continue;
     try {
-      const done = await finaliseExecution(
-        { clients: ctx.clients, store: ctx.store, warn: ctx.warn },
-        record,
-        task,
-      );
+      const done = await finaliseExecution(ctx, record, task);
       updated.set(record.id, done.record);
     } catch (error) {
       const denial = policyDenial(error);
       if (!denial) throw error;
       // A viewer reads and does not write: show what ECS says, and leave recording it to an operator.
       shown.set(record.id, stoppedAsSeen(record, task));
-      ctx.warn?.(
+      ctx.warn(
         `${record.id} has stopped but is not recorded as such: your IAM policy does not allow ${denial.action} (the viewer role only reads). An operator's list, status or reconcile records it and frees its lock.`,
       );
     }

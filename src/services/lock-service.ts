@@ -1,11 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsClients } from '../aws/clients.js';
-import {
-  TransactionConflict,
-  newLockVersion,
-  type AuditEvent,
-  type Store,
-  type TransactGuard,
-} from '../aws/store.js';
+import { TransactionConflict, newLockVersion, type Store, type TransactGuard } from '../aws/store.js';
+import type { AuditEvent } from '../core/items.js';
 import { describeTask, tasksStartedBy } from '../aws/tasks.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
@@ -46,7 +42,7 @@ export interface AcquireOptions {
   guard?: TransactGuard;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number): Promise<void> => sleep(ms);
 
 /**
  * Writes the execution record and takes its lock in one transaction (SPEC section 7, docs/locks.md).

@@ -1,12 +1,11 @@
 import { hostname } from 'node:os';
-import type { AwsClients } from '../aws/clients.js';
-import { newLockVersion, Store } from '../aws/store.js';
+import { newLockVersion } from '../aws/store.js';
+import type { StackCommandContext } from '../context.js';
 import { ExitCode, RunvoyError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
-import { fenceValue, malformedItemError, skippedItemWarning, type BadItem } from '../core/items.js';
+import { fenceValue, malformedItemError, type BadItem } from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import { holderFinished, holderRecord } from './lock-service.js';
-import { requireStack, type StackContext } from './stack-context.js';
 
 export interface LockView extends LockItem {
   /** For held locks: whether the holder is verified finished (the lock is stale and free to take). */
@@ -14,25 +13,10 @@ export interface LockView extends LockItem {
   holder?: Pick<ExecutionRecord, 'id' | 'status' | 'image' | 'taskArn' | 'createdAt'>;
 }
 
-export interface LocksContext {
-  clients: AwsClients;
-  store: Store;
-  stack: StackContext;
-}
+/** What the locks commands use of the command context. */
+type LocksContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack'>;
 
-export async function locksContext(
-  clients: AwsClients,
-  stackName: string,
-  warn?: (message: string) => void,
-): Promise<LocksContext> {
-  const stack = await requireStack(clients, stackName);
-  const table = stack.outputs.tableName;
-  const skipped =
-    warn && ((bad: Parameters<typeof skippedItemWarning>[0]) => warn(skippedItemWarning(bad, table)));
-  return { clients, stack, store: new Store(await clients.documents(), table, skipped ? { skipped } : {}) };
-}
-
-function lockCtx(ctx: LocksContext) {
+function lockContextOf(ctx: LocksContext) {
   return {
     clients: ctx.clients,
     store: ctx.store,
@@ -59,7 +43,7 @@ export async function lockStatus(ctx: LocksContext, name: string, now = Date.now
   const holder = await holderRecord(ctx.store, lock.holderExecutionId);
   return {
     ...lock,
-    holderFinished: await holderFinished(lockCtx(ctx), lock, now),
+    holderFinished: await holderFinished(lockContextOf(ctx), lock, now),
     ...(holder
       ? {
           holder: {

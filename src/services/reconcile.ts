@@ -2,27 +2,31 @@ import { hostname } from 'node:os';
 import { loadSdk } from '../aws/sdk.js';
 import type { Task } from '@aws-sdk/client-ecs';
 import { TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import { readActiveIndex } from '../aws/queries.js';
-import { describeTasks, stopTask } from '../aws/tasks.js';
+import { describeTasks, listTasks, stopTask } from '../aws/tasks.js';
 import type { ExecutionRecord } from '../core/execution.js';
-import type { BadItem } from '../core/items.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import {
   adoptedRecord,
-  aliveIds,
   candidateIdOf,
-  finishingIds,
-  locksToCheck,
+  countRows,
   planReconcile,
   type ClusterTask,
   type ExecutionAction,
+  type ReconcileActionKind,
+  type ReconcileCounts,
+  type ReconcileRow,
+  type ReconcileStep,
   type TaskDefinitionInfo,
 } from '../core/reconcile-plan.js';
 import { taskOutcome } from '../core/task-result.js';
 import { isTerminal, previousStatusesOf, type ExecutionStatus } from '../core/status.js';
 import { costPatch } from './cost-of.js';
 import { contextFromTask, finaliseExecution, markLost } from './finalise.js';
-import type { ExecutionsContext } from './list.js';
+import type { StackCommandContext } from '../context.js';
+
+/** What reconcile uses of the command context. */
+type ReconcileContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack'> &
+  Partial<Pick<StackCommandContext, 'warn'>>;
 import { holderFinished } from './lock-service.js';
 
 export interface ReconcileOptions {
@@ -32,34 +36,12 @@ export interface ReconcileOptions {
   now?: () => number;
 }
 
-export type ReconcileActionKind =
-  'finalise' | 'lost' | 'adopt' | 'progress' | 'timeout' | 'release-lock' | 'remove-from-active';
-
-export interface ReconcileRow {
-  action: ReconcileActionKind;
-  executionId?: string;
-  lockName?: string;
-  from?: string;
-  to?: string;
-  detail: string;
-}
+export type { ReconcileActionKind, ReconcileCounts, ReconcileRow } from '../core/reconcile-plan.js';
 
 export interface ReconcileReport {
   dryRun: boolean;
-  counts: {
-    /** Non-terminal executions read from the `active` index. */
-    active: number;
-    finalised: number;
-    lost: number;
-    adopted: number;
-    progressed: number;
-    timeoutsEnforced: number;
-    locksReleased: number;
-    /** Non-terminal executions left as they were (their task is alive, or within the grace period). */
-    unchanged: number;
-    /** Malformed records taken out of the `active` index (removeMalformedFromActive). */
-    removedFromActive: number;
-  };
+  /** Computed from `actions` (countRows). */
+  counts: ReconcileCounts;
   actions: ReconcileRow[];
   /** AWS requests that grow with the number of executions. */
   requests: { describeTasks: number; listTasks: number };
@@ -94,17 +76,65 @@ export async function mapConcurrent<T, R>(
  * ECS no longer knows after the grace period, adopt tasks that have no record, enforce passed timeouts,
  * release locks held by finished runs. Every write is conditional, so a second run changes nothing.
  */
-export async function reconcile(ctx: ExecutionsContext, options: ReconcileOptions): Promise<ReconcileReport> {
+export async function reconcile(ctx: ReconcileContext, options: ReconcileOptions): Promise<ReconcileReport> {
   const now = options.now ?? Date.now;
   const requests = { describeTasks: 0, listTasks: 0 };
-  const cluster = ctx.stack.outputs.clusterName;
   const describe = async (clusterName: string, arns: string[]): Promise<Task[]> => {
     if (arns.length === 0) return [];
     requests.describeTasks += Math.ceil(arns.length / 100);
     return describeTasks(ctx.clients, clusterName, arns);
   };
 
-  const activeIndex = await readActiveIndex(ctx.doc, ctx.stack.outputs.tableName);
+  const read = await readState(ctx, describe, requests);
+  const { active, allLocks } = read;
+  const plan = planReconcile({
+    now: now(),
+    graceMs: options.graceMs,
+    active,
+    described: read.described,
+    clusterTasks: read.clusterTasks,
+    existingIds: read.existingIds,
+    lockAcquiredAt: lockAcquiredAt(allLocks),
+    malformed: read.malformed,
+    locks: allLocks,
+  });
+
+  const run: Carrying = {
+    ctx,
+    dryRun: Boolean(options.dryRun),
+    now,
+    describe,
+    taskDefinitions: new Map(),
+  };
+  const rows: ReconcileRow[] = [];
+  // Steps of one kind in a row are carried out together: the executions' a few at a time (each is
+  // one or two conditional writes on its own item), the others one by one. Rows come in plan order.
+  for (const batch of batches(plan.steps)) {
+    const width = batch[0] && isExecutionStep(batch[0]) ? WRITE_CONCURRENCY : 1;
+    for (const done of await mapConcurrent(batch, width, (step) => carryOut(run, step))) rows.push(...done);
+  }
+  return {
+    dryRun: run.dryRun,
+    counts: countRows(
+      rows,
+      active.map((r) => r.id),
+    ),
+    actions: rows,
+    requests,
+  };
+}
+
+/**
+ * What reconcile decides from: the `active` index, its tasks and every task in the cluster (described),
+ * which of the cluster's unknown tasks already have a record, and every lock.
+ */
+async function readState(
+  ctx: ReconcileContext,
+  describe: Carrying['describe'],
+  requests: { listTasks: number },
+) {
+  const cluster = ctx.stack.outputs.clusterName;
+  const activeIndex = await ctx.store.readActiveIndex();
   const active = activeIndex.records.filter((r) => !isTerminal(r.status));
   const described = new Map<string, ClusterTask>();
   const byCluster = new Map<string, string[]>();
@@ -130,156 +160,40 @@ export async function reconcile(ctx: ExecutionsContext, options: ReconcileOption
     .map(candidateIdOf)
     .filter((id) => !activeIds.has(id));
   const existing = candidates.length ? await ctx.store.getExecutions(candidates) : new Map();
-  const allLocks = await ctx.store.listLocks();
-  const plan = planReconcile({
-    now: now(),
-    graceMs: options.graceMs,
+  return {
     active,
+    malformed: activeIndex.malformed,
     described,
     clusterTasks,
-    existingIds: new Set(existing.keys()),
-    lockAcquiredAt: lockAcquiredAt(allLocks),
-  });
-
-  const report: ReconcileReport = {
-    dryRun: Boolean(options.dryRun),
-    counts: {
-      active: active.length,
-      finalised: 0,
-      lost: 0,
-      adopted: 0,
-      progressed: 0,
-      timeoutsEnforced: 0,
-      locksReleased: 0,
-      unchanged: 0,
-      removedFromActive: 0,
-    },
-    actions: [],
-    requests,
+    existingIds: new Set<string>(existing.keys()),
+    allLocks: await ctx.store.listLocks(),
   };
-  const removed = await removeMalformedFromActive(ctx, activeIndex.malformed, options.dryRun, now);
-  report.counts.removedFromActive = removed.length;
-  report.actions.push(...removed);
-  const deps = { clients: ctx.clients, store: ctx.store, warn: ctx.warn };
-  const stoppedForTimeout: ExecutionRecord[] = [];
+}
 
-  // Each action is one or two conditional writes on its own item: carried out a few at a time, reported in order.
-  const results = await mapConcurrent(plan.executions, WRITE_CONCURRENCY, (action) =>
-    carryOut(ctx, action, options.dryRun, now),
-  );
-  for (const [index, action] of plan.executions.entries()) {
-    const done = results[index];
-    const row = done?.row;
-    if (done?.lockReleased && action.record.lockName) {
-      report.counts.locksReleased++;
-      report.actions.push({
-        action: 'release-lock',
-        lockName: action.record.lockName,
-        executionId: action.record.id,
-        detail: `freed as its holder finished (fence ${action.record.fence ?? '?'})`,
-      });
-    }
-    if (!row) {
-      report.counts.unchanged++;
-      continue;
-    }
-    report.actions.push(row);
-    if (row.action === 'finalise') report.counts.finalised++;
-    if (row.action === 'lost') report.counts.lost++;
-    if (row.action === 'progress') report.counts.progressed++;
-    if (row.action === 'timeout') {
-      report.counts.timeoutsEnforced++;
-      stoppedForTimeout.push(
-        action.kind === 'timeout' && action.attach
-          ? { ...action.record, taskArn: action.task.taskArn }
-          : action.record,
-      );
-    }
-  }
+/** What carrying out a step needs besides the step. */
+interface Carrying {
+  ctx: ReconcileContext;
+  dryRun: boolean;
+  now: () => number;
+  describe: (cluster: string, arns: string[]) => Promise<Task[]>;
+  /** Task definitions read for adoptions, by ARN (several tasks often share one). */
+  taskDefinitions: Map<string, TaskDefinitionInfo | undefined>;
+}
 
-  // A stop ECS already confirms is finalised now (as TIMED_OUT); otherwise the next reconcile does it.
-  if (!options.dryRun && stoppedForTimeout.length > 0) {
-    const tasks = new Map(
-      (
-        await describe(
-          cluster,
-          stoppedForTimeout.map((r) => r.taskArn as string),
-        )
-      ).map((t) => [t.taskArn, t]),
-    );
-    for (const record of stoppedForTimeout) {
-      const task = tasks.get(record.taskArn);
-      if (task?.lastStatus !== 'STOPPED') continue;
-      const done = await finaliseExecution(deps, record, task, { timedOut: true });
-      if (done.byUs) {
-        report.counts.finalised++;
-        report.actions.push(row('finalise', record, done.record.status, 'stopped at its --timeout'));
-      }
-      if (done.lockReleased && record.lockName) {
-        report.counts.locksReleased++;
-        report.actions.push({
-          action: 'release-lock',
-          lockName: record.lockName,
-          executionId: record.id,
-          detail: `freed as its holder finished (fence ${record.fence ?? '?'})`,
-        });
-      }
-    }
-  }
+function isExecutionStep(step: ReconcileStep): step is ExecutionAction {
+  return ['finalise', 'lost', 'progress', 'timeout', 'keep'].includes(step.kind);
+}
 
-  const taskDefinitions = new Map<string, TaskDefinitionInfo | undefined>();
-  for (const adoption of plan.adoptions) {
-    const arn = adoption.task.taskDefinitionArn;
-    if (arn && !taskDefinitions.has(arn)) taskDefinitions.set(arn, await describeTaskDefinition(ctx, arn));
-    const record = adoptedRecord({
-      executionId: adoption.executionId,
-      task: adoption.task,
-      taskDefinition: arn ? taskDefinitions.get(arn) : undefined,
-      region: ctx.stack.region,
-      now: now(),
-    });
-    if (isTerminal(record.status)) Object.assign(record, costPatch(record));
-    const detail = `task ${shortArn(adoption.task.taskArn)} (${adoption.task.lastStatus ?? '?'}), image ${record.image}`;
-    if (!options.dryRun) {
-      const written = await ctx.store.createAdoptedExecution(record, {
-        id: `${record.id}-adopt`,
-        at: new Date(now()).toISOString(),
-        action: 'adopt',
-        actorArn: ctx.stack.identity.arn,
-        host: hostname(),
-        executionId: record.id,
-        detail: {
-          taskArn: adoption.task.taskArn,
-          image: record.image,
-          command: record.command,
-          status: record.status,
-        },
-      });
-      if (!written) continue;
-    }
-    report.counts.adopted++;
-    report.actions.push({ action: 'adopt', executionId: record.id, to: record.status, detail });
+/** The steps cut where the kind of step changes (executions count as one kind). */
+function batches(steps: readonly ReconcileStep[]): ReconcileStep[][] {
+  const kindOf = (step: ReconcileStep) => (isExecutionStep(step) ? 'execution' : step.kind);
+  const out: ReconcileStep[][] = [];
+  for (const step of steps) {
+    const last = out.at(-1);
+    if (last?.[0] && kindOf(last[0]) === kindOf(step)) last.push(step);
+    else out.push([step]);
   }
-
-  const finishing = finishingIds(plan);
-  // Read before the plan: a lock its holder's action freed meanwhile fails its conditional release, harmlessly.
-  const locks = locksToCheck(allLocks, finishing, aliveIds(plan));
-  const lockCtx = { clients: ctx.clients, store: ctx.store, cluster, stackName: ctx.stack.stackName };
-  for (const lock of locks) {
-    if (!lock.holderExecutionId) continue;
-    if (!(await holderFinished(lockCtx, lock, now()))) continue;
-    const released =
-      options.dryRun || (await ctx.store.releaseLock(lock.name, lock.holderExecutionId, lock.fence));
-    if (!released) continue;
-    report.counts.locksReleased++;
-    report.actions.push({
-      action: 'release-lock',
-      lockName: lock.name,
-      executionId: lock.holderExecutionId,
-      detail: `held by a finished run (fence ${lock.fence})`,
-    });
-  }
-  return report;
+  return out;
 }
 
 /** When each holder took its lock: the grace of a run that waited for its lock counts from then. */
@@ -299,51 +213,48 @@ function lockAcquiredAt(locks: readonly LockItem[]): Map<string, string> {
  * to read and repair (docs/troubleshooting.md); its task, if it names one, is not acted on, since runvoy
  * cannot trust what the record says.
  */
-async function removeMalformedFromActive(
-  ctx: ExecutionsContext,
-  malformed: ReadonlyArray<{ bad: BadItem; item: Record<string, unknown> }>,
-  dryRun: boolean,
-  now: () => number,
+async function removeFromActive(
+  run: Carrying,
+  { bad, item }: Extract<ReconcileStep, { kind: 'remove-from-active' }>,
 ): Promise<ReconcileRow[]> {
-  const rows: ReconcileRow[] = [];
-  for (const { bad, item } of malformed) {
-    ctx.store.skipped(bad);
-    const id = typeof item.id === 'string' && item.id ? item.id : bad.key.replace(/^EXEC#/, '');
-    const task = typeof item.taskArn === 'string' ? item.taskArn : undefined;
-    const detail =
-      `malformed record taken out of the active index and kept (${bad.problems.join('; ')})` +
-      (task ? `; its task ${shortArn(task)} is not tracked: stop it in ECS if it still runs` : '');
-    if (!dryRun) {
-      const at = new Date(now()).toISOString();
-      const removed = await ctx.store.removeFromActive(item, {
-        id: `${at.replace(/[^0-9]/g, '')}-${id}-remove-from-active`.slice(0, 200),
-        at,
-        action: 'remove-from-active',
-        actorArn: ctx.stack.identity.arn,
-        host: hostname(),
-        executionId: id,
-        detail: {
-          key: bad.key,
-          problems: bad.problems,
-          ...(typeof item.status === 'string' ? { status: item.status } : {}),
-          ...(task ? { taskArn: task } : {}),
-        },
-      });
-      // Changed since it was read (repaired, or finalised): the next reconcile reads it again.
-      if (!removed) continue;
-    }
-    rows.push({
+  const { ctx } = run;
+  ctx.store.skipped(bad);
+  const id = typeof item.id === 'string' && item.id ? item.id : bad.key.replace(/^EXEC#/, '');
+  const task = typeof item.taskArn === 'string' ? item.taskArn : undefined;
+  const detail =
+    `malformed record taken out of the active index and kept (${bad.problems.join('; ')})` +
+    (task ? `; its task ${shortArn(task)} is not tracked: stop it in ECS if it still runs` : '');
+  if (!run.dryRun) {
+    const at = new Date(run.now()).toISOString();
+    const removed = await ctx.store.removeFromActive(item, {
+      id: `${at.replace(/[^0-9]/g, '')}-${id}-remove-from-active`.slice(0, 200),
+      at,
+      action: 'remove-from-active',
+      actorArn: ctx.stack.identity.arn,
+      host: hostname(),
+      executionId: id,
+      detail: {
+        key: bad.key,
+        problems: bad.problems,
+        ...(typeof item.status === 'string' ? { status: item.status } : {}),
+        ...(task ? { taskArn: task } : {}),
+      },
+    });
+    // Changed since it was read (repaired, or finalised): the next reconcile reads it again.
+    if (!removed) return [];
+  }
+  return [
+    {
       action: 'remove-from-active',
       executionId: id,
       ...(typeof item.status === 'string' ? { from: item.status } : {}),
       detail,
-    });
-  }
-  return rows;
+    },
+  ];
 }
 
 /** Whether a run still holds its lock (what a dry run reports as a release to come). */
-async function holdsLock(ctx: ExecutionsContext, record: ExecutionRecord): Promise<boolean> {
+async function holdsLock(ctx: ReconcileContext, record: ExecutionRecord): Promise<boolean> {
   if (!record.lockName) return false;
   const lock = await ctx.store.getLock(record.lockName);
   return lock?.state === 'HELD' && lock.holderExecutionId === record.id;
@@ -362,112 +273,190 @@ function row(
   return { action, executionId: record.id, from: record.status, to, detail };
 }
 
-async function carryOut(
-  ctx: ExecutionsContext,
-  action: ExecutionAction,
-  dryRun: boolean,
-  now: () => number,
-): Promise<{ row?: ReconcileRow; lockReleased?: boolean } | undefined> {
-  const deps = { clients: ctx.clients, store: ctx.store, warn: ctx.warn };
-  const { record } = action;
-  switch (action.kind) {
+/** The release of a finished run's lock, as a row, when its holder's step released it. */
+function lockRow(record: ExecutionRecord, released: boolean | undefined): ReconcileRow[] {
+  if (!released || !record.lockName) return [];
+  return [
+    {
+      action: 'release-lock',
+      lockName: record.lockName,
+      executionId: record.id,
+      detail: `freed as its holder finished (fence ${record.fence ?? '?'})`,
+    },
+  ];
+}
+
+/** Carries out one step of the plan (or, in a dry run, says what it would do): its rows. */
+async function carryOut(run: Carrying, step: ReconcileStep): Promise<ReconcileRow[]> {
+  const { ctx, dryRun } = run;
+  switch (step.kind) {
     case 'keep':
-      return undefined;
+      return [];
+    case 'remove-from-active':
+      return removeFromActive(run, step);
     case 'finalise': {
-      const detail = `task ${shortArn(action.task.taskArn)} stopped${action.task.stoppedReason ? `: ${action.task.stoppedReason}` : ''}`;
+      const { record, task } = step;
+      const detail = `task ${shortArn(task.taskArn)} stopped${task.stoppedReason ? `: ${task.stoppedReason}` : ''}`;
       if (dryRun) {
-        const outcome = taskOutcome(action.task, contextFromTask(action.task as Task));
-        return {
-          row: row('finalise', record, outcome.status, detail),
-          lockReleased: await holdsLock(ctx, record),
-        };
+        const outcome = taskOutcome(task, contextFromTask(task as Task));
+        return [
+          ...lockRow(record, await holdsLock(ctx, record)),
+          row('finalise', record, outcome.status, detail),
+        ];
       }
       let current = record;
-      if (action.attach) {
+      if (step.attach) {
         current = (await ctx.store.updateExecution(record.id, [record.status], {
-          taskArn: action.task.taskArn,
-          ...(action.task.taskDefinitionArn ? { taskDefinitionArn: action.task.taskDefinitionArn } : {}),
-        })) ?? { ...record, taskArn: action.task.taskArn };
+          taskArn: task.taskArn,
+          ...(task.taskDefinitionArn ? { taskDefinitionArn: task.taskDefinitionArn } : {}),
+        })) ?? { ...record, taskArn: task.taskArn };
       }
-      const done = await finaliseExecution(deps, current, action.task as Task);
-      return {
-        ...(done.byUs ? { row: row('finalise', record, done.record.status, detail) } : {}),
-        lockReleased: done.lockReleased,
-      };
+      const done = await finaliseExecution(ctx, current, task as Task);
+      return [
+        ...lockRow(record, done.lockReleased),
+        ...(done.byUs ? [row('finalise', record, done.record.status, detail)] : []),
+      ];
     }
     case 'lost': {
+      const { record, reason } = step;
       if (dryRun)
-        return {
-          row: row('lost', record, 'LOST', action.reason),
-          lockReleased: await holdsLock(ctx, record),
-        };
+        return [...lockRow(record, await holdsLock(ctx, record)), row('lost', record, 'LOST', reason)];
       // Conditioned on the status read, not on any earlier one: a run that recorded its task meanwhile
       // (PENDING -> STARTING) is not LOST, whatever this reconcile saw a moment ago.
-      const lost = await markLost(deps, record, action.reason, new Date(now()));
-      if (!lost) return undefined;
-      const { lockReleased } = lost;
-      return { row: row('lost', record, 'LOST', action.reason), lockReleased };
+      const lost = await markLost(ctx, record, reason, new Date(run.now()));
+      if (!lost) return [];
+      return [...lockRow(record, lost.lockReleased), row('lost', record, 'LOST', reason)];
     }
     case 'progress': {
-      const detail = `task ${shortArn(action.task.taskArn)} is ${action.task.lastStatus ?? '?'}${action.attach ? '; its ARN recorded' : ''}`;
-      if (dryRun) return { row: row('progress', record, action.status, detail) };
-      const startedAt = action.task.startedAt;
+      const { record, task, status, attach } = step;
+      const detail = `task ${shortArn(task.taskArn)} is ${task.lastStatus ?? '?'}${attach ? '; its ARN recorded' : ''}`;
+      if (dryRun) return [row('progress', record, status, detail)];
+      const startedAt = task.startedAt;
       const updated = await ctx.store.updateExecution(
         record.id,
-        action.attach ? [record.status] : previousStatusesOf(action.status),
+        attach ? [record.status] : previousStatusesOf(status),
         {
-          status: action.status,
-          ...(action.attach ? { taskArn: action.task.taskArn } : {}),
-          ...(action.attach && action.task.taskDefinitionArn
-            ? { taskDefinitionArn: action.task.taskDefinitionArn }
-            : {}),
+          status,
+          ...(attach ? { taskArn: task.taskArn } : {}),
+          ...(attach && task.taskDefinitionArn ? { taskDefinitionArn: task.taskDefinitionArn } : {}),
           ...(startedAt ? { startedAt: new Date(startedAt).toISOString() } : {}),
         },
       );
-      return updated ? { row: row('progress', record, action.status, detail) } : undefined;
+      return updated ? [row('progress', record, status, detail)] : [];
     }
-    case 'timeout': {
-      const detail = `--timeout passed at ${record.timeoutAt}: task ${shortArn(action.task.taskArn)} stopped`;
-      if (dryRun) return { row: row('timeout', record, 'TIMED_OUT', detail) };
-      if (action.attach) {
-        await ctx.store.updateExecution(record.id, [record.status], { taskArn: action.task.taskArn });
-      }
-      await stopTask(
-        ctx.clients,
-        action.task.clusterArn ?? record.clusterArn ?? ctx.stack.outputs.clusterName,
-        action.task.taskArn,
-        TIMEOUT_STOP_REASON,
-      );
-      return { row: row('timeout', record, 'TIMED_OUT', detail) };
+    case 'timeout':
+      return enforceTimeout(run, step);
+    case 'adopt':
+      return adopt(run, step);
+    case 'check-lock': {
+      const { lock } = step;
+      const holder = lock.holderExecutionId as string;
+      if (!(await holderFinished(lockContextOf(ctx), lock, run.now()))) return [];
+      const released = dryRun || (await ctx.store.releaseLock(lock.name, holder, lock.fence));
+      if (!released) return [];
+      return [
+        {
+          action: 'release-lock',
+          lockName: lock.name,
+          executionId: holder,
+          detail: `held by a finished run (fence ${lock.fence})`,
+        },
+      ];
     }
   }
 }
 
+/**
+ * Stops a run's task at its passed --timeout. A stop ECS already confirms is finalised now (as
+ * TIMED_OUT); otherwise the next reconcile does it.
+ */
+async function enforceTimeout(
+  run: Carrying,
+  step: Extract<ReconcileStep, { kind: 'timeout' }>,
+): Promise<ReconcileRow[]> {
+  const { ctx } = run;
+  const { record, task } = step;
+  const detail = `--timeout passed at ${record.timeoutAt}: task ${shortArn(task.taskArn)} stopped`;
+  const stopped = [row('timeout', record, 'TIMED_OUT', detail)];
+  if (run.dryRun) return stopped;
+  if (step.attach) await ctx.store.updateExecution(record.id, [record.status], { taskArn: task.taskArn });
+  const cluster = task.clusterArn ?? record.clusterArn ?? ctx.stack.outputs.clusterName;
+  await stopTask(ctx.clients, cluster, task.taskArn, TIMEOUT_STOP_REASON);
+  const [seen] = await run.describe(ctx.stack.outputs.clusterName, [task.taskArn]);
+  if (seen?.lastStatus !== 'STOPPED') return stopped;
+  const current = step.attach ? { ...record, taskArn: task.taskArn } : record;
+  const done = await finaliseExecution(ctx, current, seen, { timedOut: true });
+  return [
+    ...stopped,
+    ...(done.byUs ? [row('finalise', current, done.record.status, 'stopped at its --timeout')] : []),
+    ...lockRow(current, done.lockReleased),
+  ];
+}
+
+/** Writes the record of a task that has none (origin `adopted`), with its audit event. */
+async function adopt(
+  run: Carrying,
+  step: Extract<ReconcileStep, { kind: 'adopt' }>,
+): Promise<ReconcileRow[]> {
+  const { ctx } = run;
+  const arn = step.task.taskDefinitionArn;
+  if (arn && !run.taskDefinitions.has(arn))
+    run.taskDefinitions.set(arn, await describeTaskDefinition(ctx, arn));
+  const record = adoptedRecord({
+    executionId: step.executionId,
+    task: step.task,
+    taskDefinition: arn ? run.taskDefinitions.get(arn) : undefined,
+    region: ctx.stack.region,
+    now: run.now(),
+  });
+  if (isTerminal(record.status)) Object.assign(record, costPatch(record));
+  const detail = `task ${shortArn(step.task.taskArn)} (${step.task.lastStatus ?? '?'}), image ${record.image}`;
+  if (!run.dryRun) {
+    const written = await ctx.store.createAdoptedExecution(record, {
+      id: `${record.id}-adopt`,
+      at: new Date(run.now()).toISOString(),
+      action: 'adopt',
+      actorArn: ctx.stack.identity.arn,
+      host: hostname(),
+      executionId: record.id,
+      detail: {
+        taskArn: step.task.taskArn,
+        image: record.image,
+        command: record.command,
+        status: record.status,
+      },
+    });
+    if (!written) return [];
+  }
+  return [{ action: 'adopt', executionId: record.id, to: record.status, detail }];
+}
+
+function lockContextOf(ctx: ReconcileContext) {
+  return {
+    clients: ctx.clients,
+    store: ctx.store,
+    cluster: ctx.stack.outputs.clusterName,
+    stackName: ctx.stack.stackName,
+  };
+}
+
 /** Every task in the cluster, running or recently stopped (ListTasks, both desired statuses, paginated). */
 async function listClusterTasks(
-  ctx: ExecutionsContext,
+  ctx: ReconcileContext,
   cluster: string,
   requests: { listTasks: number },
 ): Promise<string[]> {
-  const { ListTasksCommand } = await ecsModule();
-  const ecs = await ctx.clients.ecs();
   const arns = new Set<string>();
   for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-    let nextToken: string | undefined;
-    do {
-      const out = await ecs.send(
-        new ListTasksCommand({ cluster, desiredStatus, nextToken, maxResults: 100 }),
-      );
-      requests.listTasks++;
-      for (const arn of out.taskArns ?? []) arns.add(arn);
-      nextToken = out.nextToken;
-    } while (nextToken);
+    const listed = await listTasks(ctx.clients, { cluster, desiredStatus, maxResults: 100 });
+    requests.listTasks += listed.requests;
+    for (const arn of listed.arns) arns.add(arn);
   }
   return [...arns];
 }
 
 async function describeTaskDefinition(
-  ctx: ExecutionsContext,
+  ctx: ReconcileContext,
   arn: string,
 ): Promise<TaskDefinitionInfo | undefined> {
   const { DescribeTaskDefinitionCommand } = await ecsModule();

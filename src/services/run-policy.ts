@@ -3,6 +3,7 @@ import type { TransactGuard } from '../aws/store.js';
 import { ExitCode, RunvoyError, UsageError, describeIssue, type ValidationIssue } from '../core/errors.js';
 import { checkImageAllowed, decideConcurrency, decideTimeout, type TeamPolicy } from '../core/policy.js';
 import type { RunRequest } from '../core/run-request.js';
+import type { StackCommandContext } from '../context.js';
 import { teamPolicyForRun, type PolicyContext } from './policy.js';
 
 /** A run the team policy refuses (an image it does not allow, a timeout above its maximum): exit 2. */
@@ -47,10 +48,12 @@ export function applyRunRules(
 }
 
 /** `runs.maxConcurrent`: counts the team's unfinished runs (the `active` index) only when it is set. */
-export async function checkConcurrency(ctx: PolicyContext, policy: TeamPolicy): Promise<void> {
+export async function checkConcurrency(
+  ctx: Pick<StackCommandContext, 'store'>,
+  policy: TeamPolicy,
+): Promise<void> {
   if (policy.values['runs.maxConcurrent'] === undefined) return;
-  const { queryActiveExecutions } = await import('../aws/queries.js');
-  const active = await queryActiveExecutions(ctx.doc, ctx.stack.outputs.tableName);
+  const { items: active } = await ctx.store.activeExecutions();
   const decision = decideConcurrency(active.length, policy);
   if (decision.ok) return;
   throw new RunvoyError({

@@ -2,7 +2,8 @@ import type { Task } from '@aws-sdk/client-ecs';
 import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients.js';
 import { createTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import type { AuditEvent, Store, TransactGuard } from '../aws/store.js';
+import type { Store, TransactGuard } from '../aws/store.js';
+import type { AuditEvent } from '../core/items.js';
 import { describeTask, runTask, stopTask, type RunTaskResult } from '../aws/tasks.js';
 import { awsFailureKind } from '../aws/errors.js';
 import type { RunvoyError } from '../core/errors.js';
@@ -479,12 +480,7 @@ export async function killExecutionTask(
 ): Promise<void> {
   if (!record.taskArn) return;
   const { killExecution } = await import('./kill.js');
-  const doc = await deps.clients.documents();
-  await killExecution(
-    { clients: deps.clients, store: deps.store, stack: deps.stack, doc },
-    record.id,
-    deps.now,
-  );
+  await killExecution(deps, record.id, deps.now);
 }
 
 export interface AttachOptions extends WatchOptions {

@@ -1,5 +1,4 @@
 import type { AwsClients } from '../aws/clients.js';
-import { queryActiveExecutions } from '../aws/queries.js';
 import { listTimeoutSchedules } from '../aws/schedules.js';
 import { Store } from '../aws/store.js';
 import { describeTasks, runningTasks } from '../aws/tasks.js';
@@ -27,7 +26,12 @@ export async function findStackUsage(
   const { ClusterName: cluster, TableName: table, SchedulerRoleArn: roleArn } = targets;
   const [executions, locks] = table
     ? await Promise.all([
-        gone(async () => queryActiveExecutions(await clients.documents(), table), [] as ExecutionRecord[]),
+        gone(
+          async () =>
+            (await new Store(await clients.documents(), table).activeExecutions({ newestFirst: false }))
+              .items,
+          [] as ExecutionRecord[],
+        ),
         gone(async () => new Store(await clients.documents(), table).listLocks(), []),
       ])
     : [[], []];

@@ -2,7 +2,8 @@ import { logStreamConsoleUrl, taskConsoleUrl } from '../core/console-links.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { logStreamName } from '../core/run-plan.js';
 import { resolveExecution } from './execution-lookup.js';
-import { refreshRows, type ExecutionsContext } from './list.js';
+import { refreshRows } from './list.js';
+import type { StackCommandContext } from '../context.js';
 
 export interface ExecutionLinks {
   task?: string;
@@ -42,7 +43,10 @@ export function linksFor(record: ExecutionRecord, logGroup: string, clusterName:
 }
 
 /** Everything about one execution (an ID or unique prefix), refreshed from ECS when it is not finished. */
-export async function executionStatus(ctx: ExecutionsContext, idOrPrefix: string): Promise<StatusResult> {
+export async function executionStatus(
+  ctx: Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'warn'>,
+  idOrPrefix: string,
+): Promise<StatusResult> {
   const found = await resolveExecution(ctx.store, idOrPrefix);
   const { records, finalised } = await refreshRows(ctx, [found]);
   const execution = records[0] ?? found;

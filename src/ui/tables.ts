@@ -14,21 +14,42 @@ export interface TableStyle {
   width?: number;
 }
 
+/** No borders, two spaces between columns: what `grep` and `awk` read. */
+const PLAIN_CHARS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
+};
+
 export function renderTable(header: string[], rows: string[][], style: TableStyle): string {
-  if (!style.boxed) {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    return [header, ...rows]
-      .map((row) =>
-        row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n');
-  }
-  const table = new Table({ head: header, style: { head: [], border: [] }, wordWrap: false });
+  const table = style.boxed
+    ? new Table({ head: header, style: { head: [], border: [] }, wordWrap: false })
+    : new Table({
+        head: header,
+        chars: PLAIN_CHARS,
+        style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+        wordWrap: false,
+      });
   table.push(...rows);
-  return table.toString();
+  const text = table.toString();
+  return style.boxed
+    ? text
+    : text
+        .split('\n')
+        .map((line) => line.trimEnd())
+        .join('\n');
 }
 
 function truncate(text: string, max: number): string {

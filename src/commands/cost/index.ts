@@ -13,7 +13,6 @@ import {
 } from '../../core/cost-report.js';
 import { parseSince, SINCE_SYNTAX } from '../../core/duration.js';
 import { isoSeconds } from '../../core/time.js';
-import { skippedItemWarning } from '../../core/items.js';
 import type { ExecutionCost } from '../../services/cost-report.js';
 import { choices } from '../../flag-choices.js';
 
@@ -101,33 +100,20 @@ See also \`runvoy cost prices\`.`;
       checkIdArgument(args.id);
     }
 
-    const [{ requireStack }, { Store }, service] = await Promise.all([
-      import('../../services/stack-context.js'),
-      import('../../aws/store.js'),
-      import('../../services/cost-report.js'),
-    ]);
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
-    const doc = await clients.documents();
+    const service = await import('../../services/cost-report.js');
+    const ctx = await this.stackContext();
     if (args.id !== undefined) {
       const { resolveExecution } = await import('../../services/execution-lookup.js');
-      const record = await resolveExecution(new Store(doc, stack.outputs.tableName), args.id);
+      const record = await resolveExecution(ctx.store, args.id);
       return { kind: 'execution', ...service.executionCost(record, now) };
     }
-    const report = await service.costReport(
-      {
-        doc,
-        table: stack.outputs.tableName,
-        skipped: (bad) => this.warning(skippedItemWarning(bad, stack.outputs.tableName)),
-      },
-      {
-        since: since as Date,
-        until: until as Date,
-        by: (flags.by as CostGrouping | undefined) ?? 'user',
-        callerArn: flags.user === 'me' ? stack.identity.arn : flags.user,
-        now,
-      },
-    );
+    const report = await service.costReport(ctx, {
+      since: since as Date,
+      until: until as Date,
+      by: (flags.by as CostGrouping | undefined) ?? 'user',
+      callerArn: flags.user === 'me' ? ctx.stack.identity.arn : flags.user,
+      now,
+    });
     const { requests: _requests, ...rest } = report;
     return { kind: 'report', ...rest };
   }

@@ -38,7 +38,7 @@ Fargate Spot is priced at a discount (config spotDiscount, default 0.7) and repo
   protected async execute(): Promise<PricesResult> {
     const { flags } = await this.parse(CostPrices);
     const { loadPriceTable, refreshPrices } = await import('../../services/prices.js');
-    let region = this.settings().region.value as string | undefined;
+    let region = this.typedSettings().region;
     let refresh: PricesResult['refresh'];
     let inUse = loadPriceTable();
     if (flags.refresh) {

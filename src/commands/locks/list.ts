@@ -7,10 +7,8 @@ export default class LocksList extends RunvoyCommand<{ locks: LockItem[] }> {
 
   protected async execute(): Promise<{ locks: LockItem[] }> {
     await this.parse(LocksList);
-    const { locksContext, listLocks } = await import('../../services/locks.js');
-    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const { listLocks } = await import('../../services/locks.js');
+    const ctx = await this.stackContext();
     return { locks: await listLocks(ctx) };
   }
 

@@ -27,10 +27,8 @@ export default class LocksRelease extends RunvoyCommand<ReleaseResult> {
         code: 'NEEDS_YES',
       });
     }
-    const { locksContext, releaseLock } = await import('../../services/locks.js');
-    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const { releaseLock } = await import('../../services/locks.js');
+    const ctx = await this.stackContext();
     const result = await releaseLock(ctx, args.name, {
       force: flags.force,
       confirm: async (lock) =>

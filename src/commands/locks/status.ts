@@ -14,10 +14,8 @@ export default class LocksStatus extends RunvoyCommand<LockView> {
     const { args } = await this.parse(LocksStatus);
     const issue = validateLockName(args.name, 'NAME');
     if (issue) throw validationError([issue]);
-    const { locksContext, lockStatus } = await import('../../services/locks.js');
-    const ctx = await locksContext(await this.aws(), String(this.settings().stack.value), (m) =>
-      this.warning(m),
-    );
+    const { lockStatus } = await import('../../services/locks.js');
+    const ctx = await this.stackContext();
     return lockStatus(ctx, args.name);
   }
 

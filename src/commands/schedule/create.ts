@@ -116,10 +116,10 @@ With --lock, a run does not start while the lock is held: a small container take
     );
     if (tagIssue) throw validationError([tagIssue]);
 
-    const { requireStack } = await import('../../services/stack-context.js');
     const { createSchedule } = await import('../../services/schedules.js');
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
+    const ctx = await this.context();
+    const { clients } = ctx;
+    const stack = await ctx.requireStack();
     const schedule = await createSchedule(
       { clients, stack },
       { name: args.name, cron: cron as Exclude<typeof cron, ValidationIssue>, timezone, request },

@@ -11,10 +11,10 @@ export default class ScheduleDelete extends RunvoyCommand<{ name: string; delete
     const { args } = await this.parse(ScheduleDelete);
     const issue = validateScheduleName(args.name);
     if (issue) throw validationError([issue]);
-    const { requireStack } = await import('../../services/stack-context.js');
     const { deleteSchedule } = await import('../../services/schedules.js');
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
+    const ctx = await this.context();
+    const { clients } = ctx;
+    const stack = await ctx.requireStack();
     return deleteSchedule({ clients, stack }, args.name);
   }
 

@@ -7,10 +7,10 @@ export default class ScheduleList extends RunvoyCommand<{ schedules: ScheduleVie
 
   protected async execute(): Promise<{ schedules: ScheduleView[] }> {
     await this.parse(ScheduleList);
-    const { requireStack } = await import('../../services/stack-context.js');
     const { listSchedules } = await import('../../services/schedules.js');
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
+    const ctx = await this.context();
+    const { clients } = ctx;
+    const stack = await ctx.requireStack();
     return { schedules: await listSchedules({ clients, stack }) };
   }
 

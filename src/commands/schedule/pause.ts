@@ -13,18 +13,18 @@ export default class SchedulePause extends RunvoyCommand<{ schedule: ScheduleVie
     const { args } = await this.parse(SchedulePause);
     const issue = validateScheduleName(args.name);
     if (issue) throw validationError([issue]);
-    const { requireStack } = await import('../../services/stack-context.js');
     const { setScheduleState } = await import('../../services/schedules.js');
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
+    const ctx = await this.context();
+    const { clients } = ctx;
+    const stack = await ctx.requireStack();
     return setScheduleState({ clients, stack }, args.name, 'DISABLED');
   }
 
   protected render({ schedule, changed }: { schedule: ScheduleView; changed: boolean }): void {
     this.note(
       changed
-        ? 'Paused schedule ${schedule.name}.'
-        : 'Schedule ${schedule.name} is already paused: nothing to do.',
+        ? `Paused schedule ${schedule.name}.`
+        : `Schedule ${schedule.name} is already paused: nothing to do.`,
     );
     this.log(scheduleLines(schedule).join('\n'));
   }

@@ -13,10 +13,10 @@ export default class ScheduleResume extends RunvoyCommand<{ schedule: ScheduleVi
     const { args } = await this.parse(ScheduleResume);
     const issue = validateScheduleName(args.name);
     if (issue) throw validationError([issue]);
-    const { requireStack } = await import('../../services/stack-context.js');
     const { setScheduleState } = await import('../../services/schedules.js');
-    const clients = await this.aws();
-    const stack = await requireStack(clients, String(this.settings().stack.value));
+    const ctx = await this.context();
+    const { clients } = ctx;
+    const stack = await ctx.requireStack();
     return setScheduleState({ clients, stack }, args.name, 'ENABLED');
   }
 

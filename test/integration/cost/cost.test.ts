@@ -92,7 +92,7 @@ describe('cost reports over seeded executions', () => {
     ]);
     const mark = session.operations().length;
     const report = await costReport(
-      { doc: await session.clients.documents(), table: stack.outputs.tableName },
+      { store },
       { since: new Date('2026-11-01T00:00:00Z'), until: NOW, by: 'user', now: NOW, pricing: OFFLINE },
     );
     const alice = (X86.vcpu + 2 * X86.gb) / 6 + ((0.5 * ARM.vcpu + 1 * ARM.gb) * 30) / 60;
@@ -116,7 +116,7 @@ describe('cost reports over seeded executions', () => {
       finished('2026-11-11T09:00:00.000Z', 20),
       finished('2026-11-12T09:00:00.000Z', 20),
     ]);
-    const deps = { doc: await session.clients.documents(), table: stack.outputs.tableName };
+    const deps = { store };
     const byDay = await costReport(deps, {
       since: new Date('2026-11-10T00:00:00Z'),
       until: new Date('2026-11-11T23:59:59Z'),
@@ -133,7 +133,7 @@ describe('cost reports over seeded executions', () => {
     expect(byDay.groups[0]?.amount).toBeCloseTo(2 * tenMinutes, 12);
     expect(byDay.groups[1]?.amount).toBeCloseTo(2 * tenMinutes, 12);
     expect(byDay.requests).toBeGreaterThanOrEqual(3);
-    const alice = await executionsInRange(deps.doc, deps.table, {
+    const alice = await executionsInRange(deps.store, {
       since: new Date('2026-11-01T00:00:00Z'),
       until: NOW,
       callerArn: ALICE,
@@ -161,10 +161,7 @@ describe('month-to-date spend and budgets', () => {
 
   it('sums this month from the records, the caller apart, unknown costs apart', async () => {
     await seedMonth();
-    const mtd = await monthToDate(
-      { doc: await session.clients.documents(), table: stack.outputs.tableName },
-      { callerArn: stack.identity.arn, now: NOW, pricing: OFFLINE },
-    );
+    const mtd = await monthToDate({ store }, { callerArn: stack.identity.arn, now: NOW, pricing: OFFLINE });
     expect(mtd.since).toBe('2026-11-01T00:00:00.000Z');
     expect(mtd.executions).toBe(3);
     expect(mtd.unavailable).toBe(1);
@@ -193,7 +190,7 @@ describe('month-to-date spend and budgets', () => {
     await seedMonth();
     const budget = 2 * tenMinutes + 0.04; // less than this month's spend plus one hour at $0.04937
     const error = await checkBudget({
-      clients: session.clients,
+      store,
       stack,
       request: request(),
       settings: { 'budget.monthly': { value: budget } },
@@ -213,7 +210,7 @@ describe('month-to-date spend and budgets', () => {
   it('budget.monthly allows, and warns at 80%; --over-budget runs anyway with a warning', async () => {
     await seedMonth();
     const base = {
-      clients: session.clients,
+      store,
       stack,
       request: request(),
       now: NOW,
@@ -244,7 +241,7 @@ describe('month-to-date spend and budgets', () => {
   it('budget.perRun alone sends nothing to AWS', async () => {
     const mark = session.operations().length;
     const error = await checkBudget({
-      clients: session.clients,
+      store,
       stack,
       request: request({ cpu: 4096, memory: 8192, timeoutMs: 7_200_000 }),
       settings: { 'budget.perRun': { value: 0.01 } },
@@ -254,13 +251,13 @@ describe('month-to-date spend and budgets', () => {
     expect((error as RunvoyError).what).toContain('$0.3950');
     expect((error as RunvoyError).what).toContain('budget.perRun $0.0100');
     expect(operationsSince(mark)).toEqual([]);
-    const none = await checkBudget({ clients: session.clients, stack, request: request(), settings: {} });
+    const none = await checkBudget({ store, stack, request: request(), settings: {} });
     expect(none.verdict).toBe('none');
   });
 
   it('team budgets refuse naming the team policy; --over-budget lifts them only when the policy allows it; one read for both scopes', async () => {
     await seedMonth();
-    const base = { clients: session.clients, stack, request: request(), now: NOW, pricing: OFFLINE };
+    const base = { store, stack, request: request(), now: NOW, pricing: OFFLINE };
     const team = { budgets: { monthly: 2 * tenMinutes + 0.04 }, allowOverride: false };
     const mark = session.operations().length;
     const refused = await checkBudget({

@@ -4,13 +4,13 @@
  */
 import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { queryAudit } from '../../../src/aws/queries.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import type { ExecutionRecord } from '../../../src/core/execution.js';
 import { adoptedExecutionId } from '../../../src/core/reconcile-plan.js';
 import { auditTrail } from '../../../src/services/audit.js';
 import { killExecution, killReason } from '../../../src/services/kill.js';
-import { listExecutions, type ExecutionsContext } from '../../../src/services/list.js';
+import { listExecutions } from '../../../src/services/list.js';
+import type { StackCommandContext } from '../../../src/context.js';
 import { createWithLock, DETACHED_LEASE_MS } from '../../../src/services/lock-service.js';
 import { reconcile } from '../../../src/services/reconcile.js';
 import { executionStatus } from '../../../src/services/status.js';
@@ -18,7 +18,7 @@ import { keepTasksRunning, resetMoto } from '../../support/moto.js';
 import { newRecord, setUpStack, startTaskFor, stopTaskNow, type Harness } from '../run/harness.js';
 
 let h: Harness;
-let ctx: ExecutionsContext;
+let ctx: Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'warn'>;
 const warnings: string[] = [];
 
 beforeEach(async () => {
@@ -28,7 +28,6 @@ beforeEach(async () => {
   ctx = {
     clients: h.clients,
     store: h.store,
-    doc: await h.clients.documents(),
     stack: h.stack,
     warn: (m) => warnings.push(m),
   };
@@ -147,7 +146,7 @@ describe('killExecution', () => {
       execution: { status: 'SUCCEEDED' },
     });
     expect(result.execution.killedBy).toBeUndefined();
-    const audit = await queryAudit(ctx.doc, h.stack.outputs.tableName, {
+    const audit = await ctx.store.auditEvents({
       since: new Date(Date.now() - 3_600_000),
     });
     expect(audit.filter((e) => e.action === 'kill')).toEqual([]);
@@ -242,7 +241,7 @@ describe('reconcile', () => {
     expect(shown.links.task).toContain(taskArn.split('/').pop());
     expect(shown.links.logs).toBeUndefined();
     expect((await reconcile(ctx, { dryRun: false, graceMs: 60_000 })).counts.adopted).toBe(0);
-    const audit = await queryAudit(ctx.doc, h.stack.outputs.tableName, {
+    const audit = await ctx.store.auditEvents({
       since: new Date(Date.now() - 3_600_000),
     });
     expect(audit.filter((e) => e.action === 'adopt')).toHaveLength(1);

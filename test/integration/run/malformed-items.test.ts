@@ -6,22 +6,21 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { queryActiveExecutions, queryAudit, queryExecutions } from '../../../src/aws/queries.js';
 import { auditItem, Store } from '../../../src/aws/store.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import { executionItem } from '../../../src/core/execution.js';
 import type { BadItem } from '../../../src/core/items.js';
 import { holderFinished } from '../../../src/services/lock-service.js';
-import { releaseLock, type LocksContext } from '../../../src/services/locks.js';
+import { releaseLock } from '../../../src/services/locks.js';
 import { reconcile } from '../../../src/services/reconcile.js';
-import type { ExecutionsContext } from '../../../src/services/list.js';
+import type { StackCommandContext } from '../../../src/context.js';
 import { resetMoto } from '../../support/moto.js';
 import { auditEvents, newRecord, setUpStack, type Harness } from './harness.js';
 
 let h: Harness;
 let skipped: BadItem[];
 let store: Store;
-let doc: ExecutionsContext['doc'];
+let doc: Awaited<ReturnType<Harness['clients']['documents']>>;
 
 beforeEach(async () => {
   await resetMoto();
@@ -64,13 +63,16 @@ async function caught(promise: Promise<unknown>): Promise<RunvoyError> {
   return error as RunvoyError;
 }
 
-const executionsCtx = (): ExecutionsContext => ({
+const executionsCtx = (): Pick<StackCommandContext, 'clients' | 'store' | 'stack'> => ({
   clients: h.clients,
   store,
-  doc,
   stack: h.stack,
 });
-const locksCtx = (): LocksContext => ({ clients: h.clients, store, stack: h.stack });
+const locksCtx = (): Pick<StackCommandContext, 'clients' | 'store' | 'stack'> => ({
+  clients: h.clients,
+  store,
+  stack: h.stack,
+});
 
 describe('single reads of a malformed item', () => {
   it('getExecution and getLock are errors naming the table, the key and what is wrong', async () => {
@@ -96,12 +98,12 @@ describe('batch reads with malformed items', () => {
     const numberDate = newRecord(h, { status: 'SUCCEEDED' });
     await put({ ...executionItem(numberDate), createdAt: Date.now() });
 
-    const page = await queryExecutions(doc, table(), { limit: 10 }, store.skipped);
+    const page = await store.queryExecutions({ limit: 10 });
     expect(page.items.map((r) => r.id)).toEqual([good.id]);
     expect(skipped.map((b) => b.key).sort()).toEqual([`EXEC#${odd.id}`, `EXEC#${numberDate.id}`].sort());
 
     skipped = [];
-    const active = await queryActiveExecutions(doc, table(), (b) => skipped.push(b));
+    const active = (await store.activeExecutions({ newestFirst: false })).items;
     expect(active.map((r) => r.id)).toEqual([good.id]);
     expect(skipped.map((b) => b.key)).toEqual([`EXEC#${odd.id}`]);
 
@@ -123,7 +125,7 @@ describe('batch reads with malformed items', () => {
     const at = new Date().toISOString();
     await put(auditItem({ id: 'good-run', at, action: 'run', actorArn: 'a', host: 'h' }));
     await put({ ...auditItem({ id: 'bad-run', at, action: 'run', actorArn: 'a', host: 'h' }), at: 5 });
-    const events = await queryAudit(doc, table(), { since: new Date(Date.now() - 60_000) }, store.skipped);
+    const events = await store.auditEvents({ since: new Date(Date.now() - 60_000) });
     expect(events.map((e) => e.id)).toEqual(['good-run']);
     expect(skipped.map((b) => b.key)).toEqual(['AUDIT#bad-run']);
   });

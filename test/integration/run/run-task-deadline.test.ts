@@ -11,7 +11,7 @@ import { Store } from '../../../src/aws/store.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import { DEFAULT_LOST_GRACE_MS, LOST_GRACE_FLOOR_MS } from '../../../src/core/grace.js';
 import { buildTaskDefinition, taskDefinitionFamily } from '../../../src/core/taskdef.js';
-import type { ExecutionsContext } from '../../../src/services/list.js';
+import type { StackCommandContext } from '../../../src/context.js';
 import { reconcile } from '../../../src/services/reconcile.js';
 import { startExecution, taskDefSpecFor, type RunDeps } from '../../../src/services/run.js';
 import type { StartState } from '../../../src/services/start-outcome.js';
@@ -77,8 +77,8 @@ async function failureOf(promise: Promise<unknown>): Promise<RunvoyError> {
 }
 
 /** Reconcile with the table's own clients (not through the proxy). */
-async function directContext(): Promise<ExecutionsContext> {
-  return { clients: h.clients, store: h.store, doc: await h.clients.documents(), stack: h.stack };
+async function directContext(): Promise<Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'warn'>> {
+  return { clients: h.clients, store: h.store, stack: h.stack, warn: () => undefined };
 }
 
 describe('the RunTask phase deadline', () => {

@@ -9,7 +9,7 @@ import { AwsClients } from '../../../src/aws/clients.js';
 import { timeoutScheduleName } from '../../../src/aws/schedules.js';
 import { Store } from '../../../src/aws/store.js';
 import { DEFAULT_LOST_GRACE_MS } from '../../../src/core/reconcile-plan.js';
-import type { ExecutionsContext } from '../../../src/services/list.js';
+import type { StackCommandContext } from '../../../src/context.js';
 import { reconcile } from '../../../src/services/reconcile.js';
 import { startExecution } from '../../../src/services/run.js';
 import { emulatorState } from '../../support/emulator-state.js';
@@ -37,12 +37,16 @@ afterEach(async () => {
 });
 
 /** Clients (and a Store) whose calls go through the hold proxy. */
-async function viaProxy(): Promise<{ clients: AwsClients; store: Store; ctx: ExecutionsContext }> {
+async function viaProxy(): Promise<{
+  clients: AwsClients;
+  store: Store;
+  ctx: Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'warn'>;
+}> {
   const clients = new AwsClients({ region: TEST_REGION });
   made.push(clients);
   const doc = await clients.documents();
   const store = new Store(doc, h.stack.outputs.tableName);
-  return { clients, store, ctx: { clients, store, doc, stack: h.stack, warn: () => undefined } };
+  return { clients, store, ctx: { clients, store, stack: h.stack, warn: () => undefined } };
 }
 
 async function scheduleExists(name: string): Promise<boolean> {

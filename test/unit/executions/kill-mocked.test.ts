@@ -19,12 +19,12 @@ import { AwsClients } from '../../../src/aws/clients.js';
 import { Store } from '../../../src/aws/store.js';
 import { executionItem } from '../../../src/core/execution.js';
 import { killExecution } from '../../../src/services/kill.js';
-import type { ExecutionsContext } from '../../../src/services/list.js';
+import type { StackCommandContext } from '../../../src/context.js';
 
 const ecs = mockClient(ECSClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 let clients: AwsClients;
-let ctx: ExecutionsContext;
+let ctx: Pick<StackCommandContext, 'clients' | 'store' | 'stack'>;
 
 const CALLER = 'arn:aws:sts::123456789012:assumed-role/Ops/erin';
 const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/runvoy-Cluster-ABC';
@@ -67,7 +67,6 @@ beforeEach(async () => {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
   ctx = {
     clients,
-    doc,
     store: new Store(doc, 'runvoy-table'),
     stack: {
       identity: { account: '123456789012', arn: CALLER, userId: 'AROAEXAMPLE:erin' },
@@ -76,7 +75,7 @@ beforeEach(async () => {
       outputs: {
         clusterName: 'runvoy-Cluster-ABC',
         logGroupName: '/runvoy/runvoy',
-      } as ExecutionsContext['stack']['outputs'],
+      } as StackCommandContext['stack']['outputs'],
     },
   };
 });

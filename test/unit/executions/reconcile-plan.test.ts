@@ -7,6 +7,7 @@ import {
   adoptedExecutionId,
   adoptedRecord,
   candidateIdOf,
+  countRows,
   DEFAULT_LOST_GRACE_MS,
   executionIdOfTask,
   aliveIds,
@@ -544,5 +545,77 @@ describe('adoptedRecord', () => {
       now: NOW,
     });
     expect(r).toMatchObject({ status: 'STARTING', spot: true, capacityProvider: 'FARGATE_SPOT' });
+  });
+});
+
+describe('planReconcile: steps', () => {
+  const held = (name: string, holder: string): LockItem => ({
+    name,
+    state: 'HELD',
+    holderExecutionId: holder,
+    fence: 3,
+    version: 'v1',
+  });
+
+  it('lists every action before any is carried out: malformed items, executions, adoptions, then locks', () => {
+    const finished = stopped(task('b1'));
+    const alive = task('b2');
+    const stray = task('b3', { startedBy: 'runvoy/bbbb00000009' });
+    const bad = { kind: 'execution' as const, key: 'EXEC#broken', problems: ['status: missing'] };
+    const p = plan({
+      active: [
+        record('bbbb00000001', { taskArn: finished.taskArn, lockName: 'deploy', fence: 3 }),
+        record('bbbb00000002', { taskArn: alive.taskArn, lockName: 'db' }),
+      ],
+      described: described(finished, alive),
+      clusterTasks: [finished, alive, stray],
+      malformed: [{ bad, item: { pk: 'EXEC#broken' } }],
+      locks: [
+        held('deploy', 'bbbb00000001'),
+        held('db', 'bbbb00000002'),
+        held('cache', 'bbbb00000007'),
+        { name: 'free', state: 'FREE', fence: 1, version: 'v1' },
+      ],
+    });
+    expect(p.steps.map((step) => step.kind)).toEqual([
+      'remove-from-active',
+      'finalise',
+      'keep',
+      'adopt',
+      'check-lock',
+    ]);
+    // The finishing run's lock is released by its own step, the live run's is left alone: only the lock
+    // of a run the plan does not know is checked.
+    expect(p.steps.at(-1)).toEqual({ kind: 'check-lock', lock: held('cache', 'bbbb00000007') });
+  });
+});
+
+describe('countRows', () => {
+  it('counts each kind of row, and as unchanged every active run that has no row of its own', () => {
+    const counts = countRows(
+      [
+        { action: 'remove-from-active', executionId: 'broken', detail: '' },
+        { action: 'release-lock', lockName: 'deploy', executionId: 'a', detail: '' },
+        { action: 'finalise', executionId: 'a', detail: '' },
+        { action: 'timeout', executionId: 'b', detail: '' },
+        { action: 'finalise', executionId: 'b', detail: '' },
+        { action: 'progress', executionId: 'c', detail: '' },
+        { action: 'lost', executionId: 'd', detail: '' },
+        { action: 'adopt', executionId: 'z', detail: '' },
+        { action: 'release-lock', lockName: 'cache', executionId: 'y', detail: '' },
+      ],
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+    );
+    expect(counts).toEqual({
+      active: 6,
+      finalised: 2,
+      lost: 1,
+      adopted: 1,
+      progressed: 1,
+      timeoutsEnforced: 1,
+      locksReleased: 2,
+      unchanged: 2,
+      removedFromActive: 1,
+    });
   });
 });

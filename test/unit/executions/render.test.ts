@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { executionRecord } from '../../support/records.js';
-import type { AuditEvent } from '../../../src/aws/store.js';
+import type { AuditEvent } from '../../../src/core/items.js';
 import { auditCsv, describeEvent, type AuditRow } from '../../../src/services/audit.js';
 import { listFilter } from '../../../src/services/list.js';
 import { auditTable, cost, elapsed, executionsTable, renderTable } from '../../../src/ui/tables.js';

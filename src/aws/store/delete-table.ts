@@ -1,5 +1,5 @@
-import type { AwsClients } from './clients.js';
-import { loadSdk } from './sdk.js';
+import type { AwsClients } from '../clients.js';
+import { loadSdk } from '../sdk.js';
 
 /** Deletes the stack's table after the stack is gone; a table that is already gone is fine. */
 export async function deleteTable(clients: AwsClients, tableName: string): Promise<void> {
