@@ -14,11 +14,14 @@ import type { AwsClients } from './aws/clients.js';
 import type { AwsCall } from './aws/call-observer.js';
 import type { AwsWait } from './aws/watchdog.js';
 import { waitingLine } from './ui/aws-wait.js';
-import { errorDocument, formatError } from './ui/error-view.js';
+import { formatError } from './ui/error-view.js';
+import { errorDocument, streamEvent, successDocument, type JsonWarning } from './ui/json-envelope.js';
 import { parseErrorToUsage } from './ui/parse-error.js';
 import { toJson } from './ui/json-output.js';
 import { outputMode, type OutputMode } from './ui/output-mode.js';
 import { stylist } from './ui/style.js';
+import { skippedItemWarning } from './core/items.js';
+import type { AttachView } from './ui/attach-views.js';
 
 export type Settings = SourcedSettings;
 
@@ -35,9 +38,15 @@ type ArgOutput = { [name: string]: any }; // eslint-disable-line @typescript-esl
  *
  * A command implements `execute()` (returns its typed result, printed as JSON under --json) and
  * `render()` (the human form). It may set `this.exitStatus` for a non-zero exit that is not an error.
+ *
+ * Under --json stdout carries one envelope (ui/json-envelope.ts, docs/json.md): `{ok, exitCode, result,
+ * warnings}` or `{ok: false, error, warnings}`; a command whose output is a stream of NDJSON events sets
+ * `jsonStream` and ends its stream with that envelope as a `result` or `error` event.
  */
 export abstract class RunvoyCommand<T> extends Command {
   static override enableJsonFlag = true;
+  /** --json prints NDJSON events (`run`, `logs`), not one document. */
+  static jsonStream = false;
 
   static override baseFlags = {
     profile: Flags.string({ description: 'AWS profile to use.', helpGroup: 'GLOBAL' }),
@@ -58,6 +67,8 @@ export abstract class RunvoyCommand<T> extends Command {
   protected readonly output: OutputMode = outputMode({ json: this.jsonEnabled() });
   protected readonly paint = stylist(this.output.colour.stdout);
   protected readonly paintErr = stylist(this.output.colour.stderr);
+  /** Warnings said under --json: they go into the envelope (or are events of a stream), not to stderr. */
+  private readonly warnings: JsonWarning[] = [];
   private configStore: ConfigStore | undefined;
   private resolved: RunvoySettings | undefined;
   private clients: AwsClients | undefined;
@@ -78,7 +89,7 @@ export abstract class RunvoyCommand<T> extends Command {
     await super.init();
     const parsed = await this.parse({
       flags: this.ctor.flags,
-      baseFlags: (this.ctor as typeof RunvoyCommand).baseFlags,
+      baseFlags: (this.ctor as unknown as typeof RunvoyCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
@@ -156,6 +167,9 @@ export abstract class RunvoyCommand<T> extends Command {
     return this.clients;
   }
 
+  /** The stack's table, once resolved: named in the warnings about malformed items. */
+  private tableName: string | undefined;
+
   /** The command context (src/context.ts), built on the first call; resolving settings may throw (exit 2). */
   protected async context(): Promise<CommandContext> {
     if (!this.built) {
@@ -164,7 +178,15 @@ export abstract class RunvoyCommand<T> extends Command {
         clients,
         settings: this.typedSettings(),
         output: this.output,
-        warn: (message) => this.note(message),
+        // Under --json, warnings and the malformed items a read skips go into the envelope.
+        warn: (message) => this.warning(message),
+        skipped: (bad) => this.warning(skippedItemWarning(bad, this.tableName ?? 'the table')),
+        resolveStack: async (clients, name) => {
+          const { requireStack } = await import('./services/stack-context.js');
+          const stack = await requireStack(clients, name);
+          this.tableName = stack.outputs.tableName;
+          return stack;
+        },
       });
     }
     return this.built;
@@ -188,15 +210,64 @@ export abstract class RunvoyCommand<T> extends Command {
 
   /**
    * A request that has had no answer for a few seconds: said on stderr in every mode (--json and --debug
-   * too), since stdout carries data. A command with a live view overrides this to show it there.
+   * too), since stdout carries data; in the live view of an attach session, on screen.
    */
   protected awsWaiting(wait: AwsWait): void {
-    process.stderr.write(`${this.paintErr('yellow', waitingLine(wait))}\n`);
+    if (this.attachView?.awsWaiting) this.attachView.awsWaiting(waitingLine(wait));
+    else process.stderr.write(`${this.paintErr('yellow', waitingLine(wait))}\n`);
+  }
+
+  /** The view of an attach session while it is on screen (ui/attach-session.ts): slow-AWS notices go there. */
+  protected attachView: Pick<AttachView, 'awsWaiting'> | undefined;
+
+  /** What an attach session (`run`, `logs --follow`) takes from the command: its output, stderr, events. */
+  protected sessionIo() {
+    return {
+      output: this.output,
+      note: (text: string) => this.note(text),
+      emit: (type: string, fields: object) => this.emitEvent(type, fields),
+      debug: Boolean(this.globalFlags.debug),
+      onView: (view: AttachView | undefined) => (this.attachView = view),
+    };
   }
 
   /** Writes progress and diagnostics to stderr, which never carries data. */
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${this.withHints(message)}\n`);
+  }
+
+  /**
+   * Something skipped or not done that does not stop the command (a malformed record, say): a line on
+   * stderr, or under --json a warning in the envelope (an event in a stream), where a script sees it.
+   */
+  protected warning(message: string): void {
+    if (!this.jsonOutput()) {
+      process.stderr.write(`${this.withHints(message)}\n`);
+      return;
+    }
+    const warning = { message: message.replace(/^Warning:\s*/, '') };
+    if (this.isJsonStream()) this.emitEvent('warning', warning);
+    else this.warnings.push(warning);
+  }
+
+  /** Whether stdout carries the JSON envelope: --json, or a command's own `--format json`. */
+  protected jsonOutput(): boolean {
+    return this.jsonEnabled();
+  }
+
+  private isJsonStream(): boolean {
+    return (this.ctor as unknown as { jsonStream?: boolean }).jsonStream === true;
+  }
+
+  /** One NDJSON event on stdout (docs/json.md, schemas/event.schema.json). */
+  protected emitEvent(type: string, fields: object): void {
+    process.stdout.write(`${toJson(streamEvent(type, fields))}\n`);
+  }
+
+  /** The envelope of a result; a stream's last event. */
+  public override toSuccessJson(result: unknown): object {
+    const document = successDocument(result, this.exitStatus, this.warnings);
+    return this.isJsonStream() ? streamEvent('result', document) : document;
   }
 
   /** The --stack, --region and --profile given on the command line, for hints to repeat. */
@@ -221,14 +292,16 @@ export abstract class RunvoyCommand<T> extends Command {
   }
 
   public override logJson(json: unknown): void {
-    process.stdout.write(`${toJson(json, 2)}\n`);
+    process.stdout.write(`${toJson(json, this.isJsonStream() ? undefined : 2)}\n`);
   }
 
   public override async catch(error: unknown): Promise<never> {
     if (error instanceof Errors.ExitError) throw error;
     const runvoyError = this.withErrorHints(await this.toRunvoyError(error));
-    if (this.jsonEnabled()) this.logJson(errorDocument(runvoyError));
-    else process.stderr.write(`${formatError(runvoyError, this.paintErr)}\n`);
+    if (this.jsonEnabled()) {
+      const document = errorDocument(runvoyError, this.warnings);
+      this.logJson(this.isJsonStream() ? streamEvent('error', document) : document);
+    } else process.stderr.write(`${formatError(runvoyError, this.paintErr)}\n`);
     if (this.globalFlags?.debug && runvoyError.cause instanceof Error && runvoyError.cause.stack) {
       process.stderr.write(`${runvoyError.cause.stack}\n`);
     }

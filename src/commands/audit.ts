@@ -59,8 +59,12 @@ export default class Audit extends RunvoyCommand<AuditResult> {
     return auditTrail(ctx, { since: since as Date, until });
   }
 
+  protected override jsonOutput(): boolean {
+    return super.jsonOutput() || this.format === 'json';
+  }
+
   protected render(result: AuditResult): void {
-    if (this.format === 'json') return this.logJson(result);
+    if (this.format === 'json') return this.logJson(this.toSuccessJson(result));
     if (this.format === 'csv') {
       process.stdout.write(auditCsv(result.events));
       return;

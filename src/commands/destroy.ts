@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { RunvoyCommand } from '../base-command.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { DestroyResult } from '../services/destroy.js';
-import { canPrompt, confirmByTyping, PromptInterrupted } from '../ui/prompt.js';
+import { confirmByTyping, PromptInterrupted } from '../ui/prompt.js';
 
 type DestroyOutcome = DestroyResult | (Omit<DestroyResult, 'action'> & { action: 'interrupted' });
 
@@ -25,7 +25,7 @@ Refuses while a task runs or a lock is held, listing them; --force stops the tas
 
   protected async execute(): Promise<DestroyOutcome> {
     const { flags } = await this.parse(Destroy);
-    if (!flags.yes && !canPrompt()) {
+    if (!flags.yes && !this.output.prompts) {
       throw new UsageError({
         what: 'runvoy destroy needs confirmation, and there is no terminal to ask in.',
         fix: 'Pass --yes to delete without asking. Nothing was sent to AWS.',

@@ -1,12 +1,11 @@
 import { Flags } from '@oclif/core';
 import { RunvoyCommand } from '../base-command.js';
 import { formatChangeSet } from '../core/change-set.js';
-import { ExitCode, UsageError, validationError } from '../core/errors.js';
+import { ExitCode, RunvoyError, UsageError, validationError } from '../core/errors.js';
 import { planInitNetwork } from '../core/init-options.js';
 import type { DeployResult } from '../services/init.js';
-import { canPrompt, confirm, PromptInterrupted } from '../ui/prompt.js';
+import { confirm, PromptInterrupted } from '../ui/prompt.js';
 import { formatOutputs } from '../ui/stack-lines.js';
-import { prepareInk } from '../ui/output-mode.js';
 import { choices } from '../flag-choices.js';
 
 export default class Init extends RunvoyCommand<DeployResult> {
@@ -42,7 +41,7 @@ Re-running with nothing to change says so and exits 0.`;
 
   protected async execute(): Promise<DeployResult> {
     const { flags } = await this.parse(Init);
-    if (!flags.yes && !canPrompt()) {
+    if (!flags.yes && !this.output.prompts) {
       throw new UsageError({
         what: 'runvoy init needs confirmation, and there is no terminal to ask in.',
         fix: 'Pass --yes to apply without asking (as in CI). Nothing was sent to AWS.',
@@ -71,14 +70,23 @@ Re-running with nothing to change says so and exits 0.`;
     const exists = Boolean(await describeStack(clients, stackName));
     const { network } = planInitNetwork(initFlags, exists);
     const progress = await this.progressReporter(`Deploying stack "${stackName}"`);
-    // Ctrl-C: the first one lets init clean up (or say where the stack is), a second one exits at once.
+    // Ctrl-C: the first one lets init clean up (or say where the stack is), a second one stops waiting at
+    // once: an error (exit 130) that goes through the error handler, which closes the clients.
     const interrupt = new AbortController();
+    let interruptedAgain: (error: RunvoyError) => void = () => undefined;
+    const again = new Promise<never>((_, reject) => (interruptedAgain = reject));
+    again.catch(() => undefined);
     const onInterrupt = () => {
       if (interrupt.signal.aborted) {
-        this.note(
-          `\nInterrupted again: exiting now. \`runvoy doctor\` shows the stack's state; \`runvoy destroy\` deletes a stack left in REVIEW_IN_PROGRESS.`,
+        interruptedAgain(
+          new RunvoyError({
+            what: 'Interrupted again: exiting now.',
+            fix: "`runvoy doctor` shows the stack's state; `runvoy destroy` deletes a stack left in REVIEW_IN_PROGRESS.",
+            exitCode: ExitCode.Interrupted,
+            code: 'INTERRUPTED',
+          }),
         );
-        process.exit(ExitCode.Interrupted);
+        return;
       }
       progress.stop();
       this.note('\nInterrupted: stopping safely (Ctrl-C again to exit at once)...');
@@ -86,7 +94,7 @@ Re-running with nothing to change says so and exits 0.`;
     };
     process.on('SIGINT', onInterrupt);
     try {
-      const result = await deployStack({
+      const deploying = deployStack({
         clients,
         cache: new Cache(),
         stackName,
@@ -115,6 +123,9 @@ Re-running with nothing to change says so and exits 0.`;
           event: (event) => progress.event(event),
         },
       });
+      // After a second Ctrl-C nobody waits for it: its end must not be an unhandled rejection.
+      deploying.catch(() => undefined);
+      const result = await Promise.race([deploying, again]);
       if (result.action === 'cancelled') this.exitStatus = ExitCode.Failure;
       if (result.action === 'interrupted') this.exitStatus = ExitCode.Interrupted;
       return result;
@@ -129,7 +140,6 @@ Re-running with nothing to change says so and exits 0.`;
     const { formatEventLine } = await import('../ui/stack-lines.js');
     const line = (e: Parameters<typeof formatEventLine>[0]) => this.note(formatEventLine(e));
     if (!this.jsonEnabled() && this.output.liveProgress) {
-      await prepareInk(this.output.colour.stderr);
       const { InkStackProgress } = await import('../ui/stack-view.js');
       let view: InstanceType<typeof InkStackProgress> | undefined;
       let stopped = false;
@@ -137,7 +147,7 @@ Re-running with nothing to change says so and exits 0.`;
         event: (e: Parameters<typeof formatEventLine>[0]) => {
           if (stopped) return line(e);
           if (!view) {
-            view = new InkStackProgress(title);
+            view = new InkStackProgress(title, this.output);
             view.start();
           }
           view.event(e);

@@ -1,21 +1,14 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { RunvoyCommand, type Settings } from '../base-command.js';
-import type { AwsWait } from '../aws/watchdog.js';
-import { waitingLine } from '../ui/aws-wait.js';
-import { ExitCode, RunvoyError, UsageError } from '../core/errors.js';
+import { RunvoyError, UsageError } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { parseRunRequest, type RunInput, type RunRequest } from '../core/run-request.js';
 import { argvGrammar, splitRunArgv, type FlagShape } from '../core/run-argv.js';
-import { exitCodeForOutcome } from '../core/task-result.js';
 import type { ResolvedSetting } from '../core/settings.js';
 import type { TeamPolicy } from '../core/policy.js';
 import type { RunPlan } from '../services/run-plan.js';
-import type { Finalised } from '../services/finalise.js';
-import type { LogLine } from '../aws/logs.js';
-import type { killExecutionTask as killExecutionTaskType } from '../services/run.js';
-import { jsonLogLines, retryNoticeLine, textLogLines, writeOut } from '../ui/log-lines.js';
-import { toJson } from '../ui/json-output.js';
+import { formatPage, textLogLines } from '../ui/log-lines.js';
 import { choices } from '../flag-choices.js';
 import { ARCHITECTURES } from '../core/run-options.js';
 import { FARGATE_CPUS } from '../core/fargate.js';
@@ -28,6 +21,7 @@ type RunResult =
   | { detached: false; execution: ExecutionRecord; exitCode: number; hint?: string };
 
 export default class Run extends RunvoyCommand<RunResult> {
+  static override jsonStream = true;
   static override summary = 'Run a command in a container on ECS Fargate, optionally behind a named lock.';
   static override description = `runvoy's flags come first: the command starts at the first argument that is not a flag or a flag's value (as with docker run), so \`run --image alpine ls -la\` runs \`ls -la\`. Put -- before a command that starts with "-".
 The command is passed to the container as an argument vector (exec form). With --shell it runs through sh -c: one argument is the script as written; several arguments are each quoted as one word and joined.
@@ -203,9 +197,8 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       const { policy } = await teamPolicyForRun(policyCtx, { fresh: true });
       return planRun(await decide(policy), stack);
     }
-    const { startExecution, attachExecution } = await import('../services/run.js');
-    const { plainRunReporter, jsonRunReporter, summaryLine, detachLines } =
-      await import('../ui/run-lines.js');
+    const { startExecution } = await import('../services/run.js');
+    const { plainRunReporter, jsonRunReporter, detachLines } = await import('../ui/run-lines.js');
     const reporter = this.jsonEnabled()
       ? jsonRunReporter((line) => process.stdout.write(`${line}\n`))
       : plainRunReporter((line) => process.stderr.write(`${line}\n`));
@@ -236,99 +229,23 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       return { detached: true, execution: record };
     }
 
-    const detachController = new AbortController();
-    const onSigint = () => {
-      if (detachController.signal.aborted) process.exit(ExitCode.Interrupted);
-      detachController.abort();
-    };
-    process.on('SIGINT', onSigint);
-    const live =
-      !this.jsonEnabled() && this.output.liveView
-        ? await this.startView(record, detachController, { clients, store, stack })
-        : undefined;
-    this.liveNotice = live ? (text) => live.notice(text) : undefined;
-    const watchReporter = live
-      ? {
-          ...reporter,
-          status: (r: ExecutionRecord) => live.status(r),
-          warn: (message: string) => live.notice(`Warning: ${message}`),
-        }
-      : reporter;
-    const onLines = live
-      ? (lines: LogLine[]) => live.lines(lines)
-      : this.jsonEnabled()
-        ? (lines: LogLine[]) => writeOut(jsonLogLines(record.id, lines))
-        : (lines: LogLine[]) => writeOut(textLogLines(lines));
-    try {
-      const watched = await attachExecution({ ...deps, reporter: watchReporter }, record, {
-        detachSignal: detachController.signal,
-        onLines,
-        onNotice: live
-          ? (notice) => live.tailNotice(notice)
-          : (notice) => {
-              const line = notice.kind === 'retry' && retryNoticeLine(notice, this.globalFlags.debug);
-              if (line) this.note(line);
-            },
-      });
-      if (watched.kind === 'detached') {
-        await live?.close();
-        this.note(detachLines(watched.record, stackFlag).join('\n'));
-        this.exitStatus = ExitCode.Interrupted;
-        return { detached: true, execution: watched.record };
-      }
-      if (live) {
-        live.status(watched.finalised.record);
-        await live.finish(summaryLine(watched.finalised));
-        return this.finished(watched.finalised, () => undefined);
-      }
-      return this.finished(watched.finalised, summaryLine);
-    } catch (error) {
-      await live?.close();
-      throw error;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-  }
-
-  /** The Ink live view on the terminal: d/Ctrl-C detach, k kill (after y), t timestamps. */
-  private async startView(
-    record: ExecutionRecord,
-    detachController: AbortController,
-    deps: Parameters<typeof killExecutionTaskType>[0],
-  ) {
-    const [{ startLiveView }, { killExecutionTask }] = await Promise.all([
-      import('../ui/live-view.js'),
-      import('../services/run.js'),
-    ]);
-    const view = startLiveView({
-      colour: this.output.colour.stdout,
+    const { attachSession, viewKind } = await import('../ui/attach-session.js');
+    const session = await attachSession({
+      deps,
       record,
-      onDetach: () => detachController.abort(),
-      onKill: () => {
-        killExecutionTask(deps, record).catch((error: Error) =>
-          view.notice(`Could not stop the task: ${error.message}`),
-        );
-      },
+      mode: 'attached',
+      kind: viewKind(this.output, { json: this.jsonEnabled(), textOnStdout: true }),
+      ...this.sessionIo(),
+      format: (lines) =>
+        this.jsonEnabled() ? formatPage(lines, 'json', false, record.id) : textLogLines(lines),
     });
-    return view;
-  }
-
-  private finished(finalised: Finalised, summary: (f: Finalised) => string | undefined): RunResult {
-    this.exitStatus = exitCodeForOutcome(
-      finalised.record.status === finalised.outcome.status
-        ? finalised.outcome
-        : {
-            status: finalised.record.status,
-            exitCode: finalised.record.exitCode ?? null,
-          },
-    );
-    const line = summary(finalised);
-    if (line !== undefined) this.note(line);
+    this.exitStatus = session.exitCode;
+    if (session.kind === 'detached') return { detached: true, execution: session.record };
     return {
       detached: false,
-      execution: finalised.record,
-      exitCode: this.exitStatus,
-      ...(finalised.outcome.hint ? { hint: finalised.outcome.hint } : {}),
+      execution: session.record,
+      exitCode: session.exitCode,
+      ...(session.finalised?.outcome.hint ? { hint: session.finalised.outcome.hint } : {}),
     };
   }
 
@@ -397,18 +314,6 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       ephemeralStorage: flags['ephemeral-storage'],
       base: this.taskBase,
     });
-  }
-
-  /** Set while the live view is on screen: the waiting notice goes there, not under it on stderr. */
-  private liveNotice: ((text: string) => void) | undefined;
-
-  protected override awsWaiting(wait: AwsWait): void {
-    if (this.liveNotice) this.liveNotice(waitingLine(wait));
-    else super.awsWaiting(wait);
-  }
-
-  public override logJson(json: unknown): void {
-    process.stdout.write(`${toJson({ type: 'result', ...(json as object) })}\n`);
   }
 
   protected render(result: RunResult): void {

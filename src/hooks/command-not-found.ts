@@ -1,7 +1,8 @@
 import type { Hook } from '@oclif/core';
 import { UsageError } from '../core/errors.js';
 import { closestMatch } from '../core/suggest.js';
-import { errorDocument, formatError } from '../ui/error-view.js';
+import { formatError } from '../ui/error-view.js';
+import { errorDocument } from '../ui/json-envelope.js';
 import { outputMode } from '../ui/output-mode.js';
 import { stylist } from '../ui/style.js';
 

@@ -1,13 +1,9 @@
-import type { Task } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../aws/clients.js';
 import { filterLogEventsPage, isTransient, logGroupArnFor, type LogLine } from '../aws/logs.js';
-import type { Store } from '../aws/store.js';
 import type { ExecutionRecord } from '../core/execution.js';
 import { logStreamName } from '../core/run-plan.js';
 import { isTerminal } from '../core/status.js';
 import { awsFailureKind } from '../aws/errors.js';
-import { DEFAULT_AWS_TIMEOUT_MS } from '../aws/watchdog.js';
-import type { Finalised } from './finalise.js';
 import { failureText, lostContactError } from './lost-contact.js';
 import type { StackContext } from './stack-context.js';
 import {
@@ -18,8 +14,6 @@ import {
   type TailNotice,
   type TailTiming,
 } from './tail.js';
-
-export type LogFormat = 'text' | 'json' | 'csv';
 
 export interface LogsQuery {
   follow: boolean;
@@ -221,122 +215,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done);
   });
-}
-
-/** One line of output in the chosen format, with its newline. */
-export function formatLine(line: LogLine, format: LogFormat, timestamps: boolean): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify({
-        type: 'log',
-        timestamp: new Date(line.timestamp).toISOString(),
-        ...(line.ingestionTime === undefined
-          ? {}
-          : { ingestionTime: new Date(line.ingestionTime).toISOString() }),
-        message: line.message,
-      })}\n`;
-    case 'csv':
-      return `${new Date(line.timestamp).toISOString()},${csvField(line.message)}\n`;
-    default:
-      return timestamps ? `${new Date(line.timestamp).toISOString()} ${line.message}\n` : `${line.message}\n`;
-  }
-}
-
-export const CSV_HEADER = 'timestamp,message\n';
-
-/** RFC 4180: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** A page of lines as one string, so that a page costs one write. */
-export function formatPage(lines: readonly LogLine[], format: LogFormat, timestamps: boolean): string {
-  let out = '';
-  for (const line of lines) out += formatLine(line, format, timestamps);
-  return out;
-}
-
-export interface TaskWatch {
-  /** True once the task has stopped (or ECS no longer knows it, or the record is terminal). */
-  isStopped(): Promise<boolean>;
-  /** The record as last seen, finalised when the task stopped. */
-  current(): ExecutionRecord;
-  finalised(): Finalised | undefined;
-  /** When ECS last answered about the task. */
-  lastSeenAt(): number | undefined;
-}
-
-/**
- * Watches the task of a followed execution, at most once per `everyMs`: tells the tail engine when to
- * drain and end, and finalises the record when the task stops (conditional, so racing `run` or
- * `reconcile` is harmless). A look that fails with a transient AWS error counts as "still running" until
- * ECS has not answered for aws.timeout; then the error is thrown.
- */
-export function watchTask(
-  deps: { clients: AwsClients; store: Store; stack: StackContext },
-  record: ExecutionRecord,
-  options: { everyMs?: number; onChange?: (record: ExecutionRecord) => void; now?: () => number } = {},
-): TaskWatch {
-  const now = options.now ?? Date.now;
-  const everyMs = options.everyMs ?? 2000;
-  const giveUpAfterMs = deps.clients.timeoutMs ?? DEFAULT_AWS_TIMEOUT_MS;
-  let current = record;
-  let done = isTerminal(record.status) || !record.taskArn;
-  let finalised: Finalised | undefined;
-  let lastCheck = -Infinity;
-  let inFlight: Promise<boolean> | undefined;
-  let lastAnswer = now();
-  let lastSeen: number | undefined;
-
-  const check = async (): Promise<boolean> => {
-    // Loaded here: only a followed execution needs them, and a plain export should not pay for them.
-    const [{ describeTask }, { finaliseExecution }] = await Promise.all([
-      import('../aws/tasks.js'),
-      import('./finalise.js'),
-    ]);
-    let task: Task | undefined;
-    try {
-      task = await describeTask(
-        deps.clients,
-        current.clusterArn ?? deps.stack.outputs.clusterName,
-        current.taskArn as string,
-      );
-      lastAnswer = lastSeen = now();
-    } catch (error) {
-      if (awsFailureKind(error) === 'transient' && now() - lastAnswer < giveUpAfterMs) return false;
-      throw error;
-    }
-    if (!task) {
-      done = true;
-      return true;
-    }
-    if (task.lastStatus === 'STOPPED') {
-      finalised = await finaliseExecution({ clients: deps.clients, store: deps.store }, current, task);
-      current = finalised.record;
-      options.onChange?.(current);
-      done = true;
-      return true;
-    }
-    if (task.lastStatus === 'RUNNING' && current.status !== 'RUNNING') {
-      current = { ...current, status: 'RUNNING' };
-      options.onChange?.(current);
-    }
-    return false;
-  };
-
-  return {
-    isStopped: async () => {
-      if (done) return true;
-      if (inFlight) return inFlight;
-      if (now() - lastCheck < everyMs) return false;
-      lastCheck = now();
-      inFlight = check().finally(() => (inFlight = undefined));
-      return inFlight;
-    },
-    current: () => current,
-    finalised: () => finalised,
-    lastSeenAt: () => lastSeen,
-  };
 }
 
 /**

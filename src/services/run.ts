@@ -18,7 +18,7 @@ import { newExecutionId } from '../core/ids.js';
 import type { LockItem } from '../core/lock-protocol.js';
 import type { RunRequest } from '../core/run-request.js';
 import { buildContainerOverrides, startedByFor } from '../core/run-plan.js';
-import { previousStatusesOf } from '../core/status.js';
+import { isTerminal, previousStatusesOf } from '../core/status.js';
 import { runvoyTaskTags } from '../core/tags.js';
 import { taskOutcome } from '../core/task-result.js';
 import { buildTaskDefinition, taskDefinitionFamily, type TaskDefSpec } from '../core/taskdef.js';
@@ -29,6 +29,7 @@ import type { StackContext } from './stack-context.js';
 import { failureText, lostContactError, type LeaseState } from './lost-contact.js';
 import type { LogLine } from '../aws/logs.js';
 import type { TailNotice, TailTiming } from './tail.js';
+import type { LogsQuery } from './logs.js';
 
 export interface RunReporter {
   waitingForLock(lock: LockItem, remainingMs: number): void;
@@ -230,6 +231,12 @@ export async function startExecution(
 }
 
 export interface WatchOptions {
+  /**
+   * `attached` (default): `run`, which holds the run's lock: it renews the lease, enforces --timeout,
+   * records status changes and, on detach or lost contact, extends the lease and marks the record detached.
+   * `following`: `logs --follow`, which holds nothing and writes nothing but the final status.
+   */
+  mode?: 'attached' | 'following';
   /** Set when the user asks to detach (Ctrl-C). */
   detachSignal: AbortSignal;
   pollMs?: (attempt: number) => number;
@@ -239,7 +246,10 @@ export interface WatchOptions {
 }
 
 export type WatchResult =
-  { kind: 'finished'; finalised: Finalised } | { kind: 'detached'; record: ExecutionRecord };
+  | { kind: 'finished'; finalised: Finalised }
+  | { kind: 'detached'; record: ExecutionRecord }
+  /** Following: ECS no longer knows the task (reconcile will mark the run LOST). */
+  | { kind: 'gone'; record: ExecutionRecord };
 
 const defaultPoll = (attempt: number) => Math.min(1000 + attempt * 250, 3000);
 
@@ -257,8 +267,10 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Follows an attached run until its task stops: renews the lock lease, enforces --timeout, records status
- * changes, then finalises. Detaching keeps the task and its lock, with the lease extended to the deadline.
+ * The one poll loop over a run's task, for `run` (attached) and `logs --follow` (following): watches the
+ * task until it stops, then finalises the record. Attached, it also renews the lock lease, enforces
+ * --timeout and records status changes; detaching keeps the task and its lock, with the lease extended to
+ * the deadline. Following, it holds and writes nothing but the final status.
  *
  * AWS failing does not end the run at once: a poll that fails with throttling, a server error or a broken
  * connection is tried again on the next tick, for up to aws.timeout since AWS last answered. Past that
@@ -272,6 +284,7 @@ export async function watchExecution(
   options: WatchOptions,
 ): Promise<WatchResult> {
   const { clients, store, stack, reporter } = deps;
+  const attached = (options.mode ?? 'attached') === 'attached';
   const now = deps.now ?? Date.now;
   const poll = options.pollMs ?? defaultPoll;
   const sleep = options.sleep ?? abortableSleep;
@@ -296,7 +309,7 @@ export async function watchExecution(
     taskStatus = task?.lastStatus;
     if (!task) {
       reporter.warn(`ECS no longer knows task ${taskArn}; \`runvoy reconcile\` will mark the run LOST.`);
-      return { kind: 'detached', record };
+      return attached ? { kind: 'detached', record } : { kind: 'gone', record };
     }
     if (task.lastStatus === 'STOPPED') {
       const finalised = await finaliseExecution({ clients, store, warn: reporter.warn }, record, task, {
@@ -305,7 +318,19 @@ export async function watchExecution(
       return { kind: 'finished', finalised };
     }
     const outcome = taskOutcome(task);
-    if (outcome.status !== record.status && (outcome.status === 'RUNNING' || outcome.status === 'STARTING')) {
+    if (
+      !attached &&
+      outcome.status !== record.status &&
+      previousStatusesOf(outcome.status).includes(record.status)
+    ) {
+      record = { ...record, status: outcome.status };
+      reporter.status(record);
+    }
+    if (
+      attached &&
+      outcome.status !== record.status &&
+      (outcome.status === 'RUNNING' || outcome.status === 'STARTING')
+    ) {
       const moved = await store.updateExecution(record.id, previousStatusesOf(outcome.status), {
         status: outcome.status,
         startedAt: outcome.startedAt,
@@ -316,13 +341,13 @@ export async function watchExecution(
         reporter.status(record);
       }
     }
-    if (!timedOut && record.timeoutAt && now() >= Date.parse(record.timeoutAt)) {
+    if (attached && !timedOut && record.timeoutAt && now() >= Date.parse(record.timeoutAt)) {
       if (!timeoutAnnounced) reporter.warn(`--timeout reached: stopping the task.`);
       timeoutAnnounced = true;
       await stopTask(clients, cluster, taskArn, TIMEOUT_STOP_REASON);
       timedOut = true;
     }
-    if (record.lockName && record.fence !== undefined && now() - lastHeartbeat >= HEARTBEAT_MS) {
+    if (attached && record.lockName && record.fence !== undefined && now() - lastHeartbeat >= HEARTBEAT_MS) {
       const until = now() + ATTACHED_LEASE_MS;
       const kept = await store.extendLease(record.lockName, record.id, record.fence, until);
       lastHeartbeat = now();
@@ -335,13 +360,24 @@ export async function watchExecution(
     return undefined;
   };
 
-  const letGo = (error: unknown, kind: 'unresponsive' | 'transient' | 'other') => {
+  const letGo = async (error: unknown, kind: 'unresponsive' | 'transient' | 'other') => {
     options.onLosingContact?.();
-    return loseContact(deps, record, error, kind, { lastSeenAt, taskStatus, leaseExpiresAt });
+    if (attached) return loseContact(deps, record, error, kind, { lastSeenAt, taskStatus, leaseExpiresAt });
+    return lostContactError({
+      mode: 'following',
+      record,
+      cause: failureText(error),
+      refused: kind === 'other',
+      lastSeenAt,
+      taskStatus,
+      lease: { kind: 'none' },
+      stackName: stack.stackName,
+    });
   };
 
   for (let attempt = 0; ; attempt++) {
     if (options.detachSignal.aborted) {
+      if (!attached) return { kind: 'detached', record };
       try {
         return { kind: 'detached', record: await detach(deps, record) };
       } catch (error) {
@@ -355,7 +391,7 @@ export async function watchExecution(
       lastContact = now();
       if (troubled) {
         troubled = false;
-        reporter.warn('AWS answers again; still attached.');
+        reporter.warn(`AWS answers again; still ${attached ? 'attached' : 'following'}.`);
       }
       if (result) return result;
     } catch (error) {
@@ -452,20 +488,54 @@ export interface AttachOptions extends WatchOptions {
   onLines(lines: LogLine[]): void | Promise<void>;
   onNotice?: (notice: TailNotice) => void;
   tailTiming?: Partial<TailTiming>;
+  /** Which lines (`logs --follow --since/--filter/--grep/--tail`); all of them by default. */
+  query?: Omit<LogsQuery, 'follow'>;
 }
 
 /**
- * An attached run: watches the task (watchExecution) and streams its log at the same time. When the task
- * stops the log is drained once more before this returns, so the summary comes after the last line.
- * A log that cannot be read (no permission, say) is a warning, never the end of the run.
+ * Follows an execution: watches its task (watchExecution, the one poll loop) and streams its log at the
+ * same time. When the task stops the log is drained once more before this returns, so the summary comes
+ * after the last line. Attached (`run`), a log that cannot be read (no permission, say) is a warning, never
+ * the end of the run; following (`logs --follow`), the log is the point, so it ends the follow with its
+ * error (LOST_CONTACT when AWS is what failed and the task may still run). A run that has stopped already
+ * (or has no task) is read to its end without a watch.
  */
 export async function attachExecution(
   deps: RunDeps,
   record: ExecutionRecord,
   options: AttachOptions,
 ): Promise<WatchResult> {
-  const { readExecutionLogs } = await import('./logs.js');
+  const { readExecutionLogs, followFailure } = await import('./logs.js');
+  const attached = (options.mode ?? 'attached') === 'attached';
+  if (!attached && (isTerminal(record.status) || !record.taskArn)) {
+    const stoppedLongAgo =
+      !record.stoppedAt || (deps.now ?? Date.now)() - Date.parse(record.stoppedAt) > STOPPED_LONG_AGO_MS;
+    for await (const page of readExecutionLogs(
+      { clients: deps.clients, stack: deps.stack, record },
+      { ...options.query, follow: true },
+      {
+        isStopped: () => true,
+        signal: options.detachSignal,
+        onNotice: options.onNotice,
+        // A run that stopped long ago has nothing left to flush: no grace before the final drain.
+        timing: {
+          giveUpAfterMs: deps.clients.timeoutMs,
+          ...options.tailTiming,
+          ...(stoppedLongAgo ? { drainGraceMs: 0 } : {}),
+        },
+      },
+    )) {
+      await options.onLines(page);
+    }
+    return options.detachSignal.aborted ? { kind: 'detached', record } : { kind: 'gone', record };
+  }
   let stopped = false;
+  let tailError: { error: unknown } | undefined;
+  let current = record;
+  // Following, a log that fails ends the watch too (see tailError).
+  const watchAbort = new AbortController();
+  const endWatch = () => watchAbort.abort();
+  options.detachSignal.addEventListener('abort', endWatch);
   const tailAbort = new AbortController();
   const abortTail = () => tailAbort.abort();
   options.detachSignal.addEventListener('abort', abortTail);
@@ -475,7 +545,7 @@ export async function attachExecution(
     try {
       for await (const page of readExecutionLogs(
         { clients: deps.clients, stack: deps.stack, record },
-        { follow: true },
+        { ...options.query, follow: true },
         {
           isStopped: () => stopped,
           signal: tailAbort.signal,
@@ -486,6 +556,11 @@ export async function attachExecution(
         await options.onLines(page);
       }
     } catch (error) {
+      if (!attached) {
+        tailError = { error };
+        watchAbort.abort();
+        return;
+      }
       // When AWS is what failed, the watch is likely to lose it too in a moment, and then its own error
       // says it all: give it that moment before warning about the log alone.
       const kind = awsFailureKind(error);
@@ -499,22 +574,40 @@ export async function attachExecution(
       }
     }
   })();
+  const reporter = {
+    ...deps.reporter,
+    status: (r: ExecutionRecord) => {
+      current = r;
+      deps.reporter.status(r);
+    },
+  };
   try {
-    const result = await watchExecution(deps, record, { ...options, onLosingContact: abortTail });
-    if (result.kind === 'finished') stopped = true;
+    const result = await watchExecution({ ...deps, reporter }, record, {
+      ...options,
+      detachSignal: watchAbort.signal,
+      onLosingContact: abortTail,
+    });
+    if (result.kind === 'finished' || result.kind === 'gone') stopped = true;
     else tailAbort.abort();
     watchEnded();
     await tailing;
+    if (tailError) throw followFailure(tailError.error, current, deps.stack.stackName);
     return result;
   } catch (error) {
     tailAbort.abort();
     watchEnded();
     await tailing;
+    if (tailError && error !== tailError.error)
+      throw followFailure(tailError.error, current, deps.stack.stackName);
     throw error;
   } finally {
     options.detachSignal.removeEventListener('abort', abortTail);
+    options.detachSignal.removeEventListener('abort', endWatch);
   }
 }
+
+/** A run stopped longer ago than this has flushed its log: no grace before the final drain. */
+const STOPPED_LONG_AGO_MS = 60_000;
 
 /** How long a log that failed on AWS waits for the watch's verdict before warning on its own. */
 const TAIL_WARNING_GRACE_MS = 10_000;

@@ -13,18 +13,3 @@ function indent(label: string, text: string): string[] {
   const [first = '', ...rest] = text.split('\n');
   return [`  ${label} ${first}`, ...rest.map((line) => `       ${line}`)];
 }
-
-/** The --json form of an error: one document on stdout. */
-export function errorDocument(error: RunvoyError) {
-  return {
-    ok: false,
-    exitCode: error.exitCode,
-    error: {
-      code: error.code,
-      message: error.what,
-      why: error.why,
-      fix: error.fix,
-      ...(error.data ?? {}),
-    },
-  };
-}

@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import { Box, Static, Text, render, useInput, type Instance } from 'ink';
+import { Box, Static, Text, useInput, type Instance } from 'ink';
 import { useEffect, useSyncExternalStore } from 'react';
 import type { LogLine } from '../aws/logs.js';
 import { costSoFar } from '../core/cost.js';
@@ -9,7 +9,8 @@ import { displayCommand } from '../core/shell-quote.js';
 import { isTerminal } from '../core/status.js';
 import type { TailNotice } from '../services/tail.js';
 import { retryDelay } from './log-lines.js';
-import { applyInkColour } from './output-mode.js';
+import { mountInk } from './ink-mount.js';
+import type { OutputMode } from './output-mode.js';
 
 /* eslint-disable no-control-regex -- these expressions are about control characters */
 /**
@@ -276,26 +277,20 @@ export interface LiveViewHandle {
 /** Mounts the live view on a terminal; keys go to `onDetach` and `onKill` (after y). */
 export function startLiveView(options: {
   record: ExecutionRecord;
-  /** The colour decision of `outputMode()` for stdout; chalk's own when not given. */
-  colour?: boolean;
+  /** The decision of output-mode.ts: its colour for stdout. */
+  output: Pick<OutputMode, 'colour'>;
   onDetach(): void;
   onKill(): void;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
 }): LiveViewHandle {
-  if (options.colour !== undefined) applyInkColour(chalk, options.colour);
   const store = new LiveViewStore(options.record);
-  const instance: Instance = render(
+  const instance: Instance = mountInk(
     <>
       <Ticker store={store} />
       <LiveView store={store} onDetach={options.onDetach} onKill={options.onKill} />
     </>,
-    {
-      stdout: options.stdout ?? process.stdout,
-      stdin: options.stdin ?? process.stdin,
-      exitOnCtrlC: false,
-      patchConsole: false,
-    },
+    { output: options.output, on: 'stdout', stream: options.stdout, stdin: options.stdin ?? process.stdin },
   );
   const unmount = async () => {
     // Let the last lines and the summary render before unmounting.

@@ -2,6 +2,7 @@ import type { LogLine } from '../aws/logs.js';
 import type { TailNotice } from '../services/tail.js';
 import { formatDuration } from '../core/duration.js';
 import type { ExecutionRecord } from '../core/execution.js';
+import { streamEvent } from './json-envelope.js';
 
 /**
  * The final line for a record: status, exit code, duration and cost. The duration runs from the task's
@@ -34,12 +35,54 @@ export function textLogLines(lines: readonly LogLine[]): string {
   return out;
 }
 
-/** Log lines as NDJSON events of an execution. */
-export function jsonLogLines(id: string, lines: readonly LogLine[]): string {
-  let out = '';
-  for (const line of lines) {
-    out += `${JSON.stringify({ type: 'log', id, timestamp: new Date(line.timestamp).toISOString(), message: line.message })}\n`;
+/**
+ * A log line as an NDJSON event (schemas/event.schema.json): its `time` is when the program wrote it,
+ * `ingestionTime` when CloudWatch Logs took it in, `id` the execution's.
+ */
+export function logEvent(line: LogLine, id?: string) {
+  return streamEvent(
+    'log',
+    {
+      ...(id === undefined ? {} : { id }),
+      message: line.message,
+      ...(line.ingestionTime === undefined
+        ? {}
+        : { ingestionTime: new Date(line.ingestionTime).toISOString() }),
+    },
+    new Date(line.timestamp),
+  );
+}
+
+export type LogFormat = 'text' | 'json' | 'csv';
+
+/** One line of output in the chosen format, with its newline. */
+export function formatLine(line: LogLine, format: LogFormat, timestamps: boolean, id?: string): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(logEvent(line, id))}\n`;
+    case 'csv':
+      return `${new Date(line.timestamp).toISOString()},${csvField(line.message)}\n`;
+    default:
+      return timestamps ? `${new Date(line.timestamp).toISOString()} ${line.message}\n` : `${line.message}\n`;
   }
+}
+
+export const CSV_HEADER = 'timestamp,message\n';
+
+/** RFC 4180: quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** A page of lines as one string, so that a page costs one write. */
+export function formatPage(
+  lines: readonly LogLine[],
+  format: LogFormat,
+  timestamps: boolean,
+  id?: string,
+): string {
+  let out = '';
+  for (const line of lines) out += formatLine(line, format, timestamps, id);
   return out;
 }
 

@@ -83,9 +83,3 @@ interface ChalkLevel {
 export function applyInkColour(chalk: ChalkLevel, colour: boolean): void {
   chalk.level = colour ? (Math.max(chalk.level, 1) as 1 | 2 | 3) : 0;
 }
-
-/** `applyInkColour` for callers that have not loaded chalk (it is loaded with Ink, never at start-up). */
-export async function prepareInk(colour: boolean): Promise<void> {
-  const { default: chalk } = await import('chalk');
-  applyInkColour(chalk, colour);
-}

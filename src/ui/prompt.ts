@@ -1,11 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { ExitCode, RunvoyError } from '../core/errors.js';
-import { outputMode } from './output-mode.js';
 
-/** A terminal to ask in, and not CI (see output-mode.ts). */
-export function canPrompt(): boolean {
-  return outputMode().prompts;
-}
+// Callers ask only where `OutputMode.prompts` (output-mode.ts) says a question can be answered.
 
 /**
  * Ctrl-C at a prompt (or the command's interrupt signal while it asks): exit 130, nothing done. Commands

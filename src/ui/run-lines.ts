@@ -6,6 +6,7 @@ import type { RunReporter } from '../services/run.js';
 import type { Finalised } from '../services/finalise.js';
 import { recordSummary } from './log-lines.js';
 import { toJson } from './json-output.js';
+import { streamEvent } from './json-envelope.js';
 
 type Write = (line: string) => void;
 
@@ -33,18 +34,17 @@ export function plainRunReporter(write: Write): RunReporter {
   };
 }
 
-/** NDJSON events on stdout for --json. */
+/** NDJSON events on stdout for --json (schemas/event.schema.json). */
 export function jsonRunReporter(write: Write): RunReporter {
-  const event = (type: string, data: Record<string, unknown>) =>
-    write(toJson({ type, at: new Date().toISOString(), ...data }));
+  const event = (type: string, data: Record<string, unknown>) => write(toJson(streamEvent(type, data)));
   return {
     waitingForLock: (lock: LockItem, remainingMs) => event('lock-wait', { lock, remainingMs }),
     lockAcquired: (name, fence, takeover) =>
       event('lock', { name, fence, takeoverFrom: takeover?.holderExecutionId }),
     registered: (family) => event('task-definition', { family, registered: true }),
     spotFellBack: (reason) => event('spot-fallback', { reason }),
-    started: (record) => event('status', { id: record.id, status: record.status, taskArn: record.taskArn }),
-    status: (record) => event('status', { id: record.id, status: record.status }),
+    started: (record) => event('started', { id: record.id, status: record.status, taskArn: record.taskArn }),
+    status: (record) => event('status', statusFields(record)),
     warn: (message) => event('warning', { message }),
   };
 }
@@ -67,4 +67,13 @@ export function detachLines(record: ExecutionRecord, stackFlag: string): string[
     `  status:  runvoy status ${record.id}${stackFlag}`,
     `  stop:    runvoy kill ${record.id}${stackFlag}`,
   ];
+}
+
+/** The fields of a `status` event. */
+export function statusFields(record: ExecutionRecord) {
+  return {
+    id: record.id,
+    status: record.status,
+    ...(record.exitCode === undefined || record.exitCode === null ? {} : { exitCode: record.exitCode }),
+  };
 }

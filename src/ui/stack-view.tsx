@@ -1,4 +1,6 @@
-import { Box, Static, Text, render, type Instance } from 'ink';
+import { Box, Static, Text, type Instance } from 'ink';
+import { mountInk } from './ink-mount.js';
+import type { OutputMode } from './output-mode.js';
 import type { StackEventSummary } from '../core/change-set.js';
 import { formatEventLine } from './stack-lines.js';
 
@@ -47,10 +49,13 @@ export class InkStackProgress {
   private instance: Instance | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly title: string) {}
+  constructor(
+    private readonly title: string,
+    private readonly output: Pick<OutputMode, 'colour'>,
+  ) {}
 
   start(): void {
-    this.instance = render(this.element(), { stdout: process.stderr, patchConsole: false });
+    this.instance = mountInk(this.element(), { output: this.output, on: 'stderr' });
     this.timer = setInterval(() => this.refresh(), 1000);
   }
 

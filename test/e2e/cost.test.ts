@@ -13,7 +13,7 @@ import { executionRecord } from '../support/records.js';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
 import { newExecutionId } from '../../src/core/ids.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { newConfigDir, runCli } from '../support/cli.js';
+import { newConfigDir, runCli, jsonResult } from '../support/cli.js';
 import { motoUrl, resetMoto, sdkConfig, stopTasksAtOnce, TEST_ACCOUNT } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
@@ -90,7 +90,7 @@ describe('runvoy cost ID', () => {
     await seed(record);
     const result = await runCli(['cost', record.id, '--json'], { configDir });
     expect(result.exitCode, result.stderr).toBe(0);
-    const doc = JSON.parse(result.stdout) as Record<string, unknown>;
+    const doc = jsonResult(result.stdout) as Record<string, unknown>;
     expect(doc).toMatchObject({ kind: 'execution', id: record.id, costStatus: 'exact', billedSeconds: 600 });
     expect(doc.cost).toBeCloseTo(0.04048 / 6 + (2 * 0.004445) / 6, 6);
     expect(Number((doc.cost as number).toFixed(6))).toBe(0.008228);
@@ -110,10 +110,10 @@ describe('runvoy cost ID', () => {
     const spot = finished(1, 10, { spot: true, capacityProvider: 'FARGATE_SPOT' });
     const lost = finished(1, 10, { status: 'LOST', stoppedAt: undefined });
     await seed(spot, lost);
-    const spotCost = JSON.parse((await runCli(['cost', spot.id, '--json'], { configDir })).stdout);
+    const spotCost = jsonResult((await runCli(['cost', spot.id, '--json'], { configDir })).stdout);
     expect(spotCost.costStatus).toBe('estimated');
     expect(spotCost.cost).toBeCloseTo((0.04048 / 6 + (2 * 0.004445) / 6) * 0.3, 9);
-    const lostCost = JSON.parse((await runCli(['cost', lost.id, '--json'], { configDir })).stdout);
+    const lostCost = jsonResult((await runCli(['cost', lost.id, '--json'], { configDir })).stdout);
     expect(lostCost).toMatchObject({ costStatus: 'unavailable', costReason: 'no stop time' });
     expect(lostCost.cost).toBeUndefined();
   });
@@ -162,7 +162,7 @@ describe('runvoy cost reports', () => {
     expect(table.stdout).toMatch(/^LOCK\s+RUNS\s+COST/m);
     expect(table.stdout).toMatch(/^prod\s+1\s+\$0\.0082/m);
     expect(table.stdout).toMatch(/^TOTAL\s+2\s+\$0\.0165/m);
-    const json = JSON.parse((await runCli(['cost', '--by', 'image', '--json'], { configDir })).stdout);
+    const json = jsonResult((await runCli(['cost', '--by', 'image', '--json'], { configDir })).stdout);
     expect(json.kind).toBe('report');
     expect(json.groups.map((g: { key: string }) => g.key).sort()).toEqual(['hashicorp/terraform:1.9', IMAGE]);
     expect(json.total.executions).toBe(2);
@@ -197,7 +197,7 @@ describe('runvoy cost prices', () => {
     expect(result.stdout).toMatch(
       /^us-east-1\s+0\.04048\s+0\.004445\s+0\.03238\s+0\.00356\s+0\.000111\s+\S+\s+in use$/m,
     );
-    const json = JSON.parse((await runCli(['cost', 'prices', '--json'], { configDir })).stdout);
+    const json = jsonResult((await runCli(['cost', 'prices', '--json'], { configDir })).stdout);
     expect(json.region).toBe('us-east-1');
     expect(json.regions['us-east-1']).toMatchObject({ refreshed: false, x86_64: { vcpuHour: 0.04048 } });
   });
@@ -205,7 +205,7 @@ describe('runvoy cost prices', () => {
   it('--refresh: the emulator has no Price List API, so it falls back to the offline table and says so', async () => {
     const result = await runCli(['cost', 'prices', '--refresh', '--json'], { configDir });
     expect(result.exitCode, result.stderr).toBe(0);
-    const json = JSON.parse(result.stdout);
+    const json = jsonResult(result.stdout);
     expect(json.refresh).toEqual({
       ok: false,
       region: 'us-east-1',
@@ -236,7 +236,7 @@ describe('budgets in config', () => {
       emulator: false,
       env: { RUNVOY_BUDGET_PERRUN: '2.5' },
     });
-    expect(JSON.parse(get.stdout)).toMatchObject({
+    expect(jsonResult(get.stdout)).toMatchObject({
       value: 2.5,
       source: 'env',
       origin: 'RUNVOY_BUDGET_PERRUN',

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cliCommand, cliEnv, newConfigDir, runCli } from '../support/cli.js';
+import { cliCommand, cliEnv, newConfigDir, runCli, jsonResult } from '../support/cli.js';
 import { backdate, disagreements, emulatorState } from '../support/emulator-state.js';
 import { startKillProxy, touchesLock, type KillRule } from '../support/kill-proxy.js';
 import { motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
@@ -46,7 +46,7 @@ async function reconcileJson(): Promise<{ counts: Record<string, number>; action
   }
   const result = await runCli(['reconcile', '--json'], { configDir });
   expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as { counts: Record<string, number>; actions: unknown[] };
+  return jsonResult<{ counts: Record<string, number>; actions: unknown[] }>(result.stdout);
 }
 
 describe('crash safety: SIGKILL at each step of run, then one reconcile', () => {

@@ -158,6 +158,7 @@ describe('`runvoy destroy` with live runs', () => {
       ok: boolean;
       error: {
         code: string;
+        exitCode: number;
         tasks: Array<{ executionId?: string; taskArn: string }>;
         locks: Array<{ name: string; holderExecutionId?: string }>;
         executions: Array<{ id: string; status: string }>;
@@ -166,6 +167,7 @@ describe('`runvoy destroy` with live runs', () => {
     };
     expect(document.ok).toBe(false);
     expect(document.error.code).toBe('STACK_IN_USE');
+    expect(document.error.exitCode).toBe(1);
     expect(document.error.tasks.map((t) => t.executionId).sort()).toEqual([locked, unlocked].sort());
     expect(document.error.locks).toMatchObject([{ name: 'deploy', holderExecutionId: locked }]);
     expect(document.error.executions.map((e) => e.id).sort()).toEqual([locked, unlocked].sort());

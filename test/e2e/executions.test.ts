@@ -9,7 +9,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { executionRecord } from '../support/records.js';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { awsCli, cliCommand, cliEnv, type CliResult, newConfigDir, runCli } from '../support/cli.js';
+import {
+  awsCli,
+  cliCommand,
+  cliEnv,
+  type CliResult,
+  newConfigDir,
+  runCli,
+  jsonResult,
+} from '../support/cli.js';
 import { emulatorState, disagreements, stopTask, type ExecutionRow } from '../support/emulator-state.js';
 import { keepTasksRunning, motoUrl, resetMoto, sdkConfig, TEST_ACCOUNT } from '../support/moto.js';
 
@@ -29,7 +37,7 @@ const cli = (args: string[], env?: Record<string, string>) => runCli(args, { con
 
 function json<T>(result: CliResult): T {
   expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
+  return jsonResult<T>(result.stdout);
 }
 
 async function detachedRun(...extra: string[]): Promise<string> {

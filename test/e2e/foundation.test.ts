@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { newConfigDir, runCli } from '../support/cli.js';
+import { newConfigDir, runCli, jsonResult } from '../support/cli.js';
 import { motoUrl, resetMoto, TEST_ACCOUNT } from '../support/moto.js';
 
 describe('the CLI skeleton', () => {
@@ -53,19 +53,19 @@ describe('runvoy config', () => {
     const dir = newConfigDir();
     await runCli(['config', 'set', 'stack', 'from-file'], { configDir: dir, emulator: false });
     const fromFile = await runCli(['config', 'get', 'stack', '--json'], { configDir: dir, emulator: false });
-    expect(JSON.parse(fromFile.stdout)).toMatchObject({ key: 'stack', value: 'from-file', source: 'config' });
+    expect(jsonResult(fromFile.stdout)).toMatchObject({ key: 'stack', value: 'from-file', source: 'config' });
     const fromEnv = await runCli(['config', 'get', 'stack', '--json'], {
       configDir: dir,
       emulator: false,
       env: { RUNVOY_STACK: 'from-env' },
     });
-    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ value: 'from-env', source: 'env' });
+    expect(jsonResult(fromEnv.stdout)).toMatchObject({ value: 'from-env', source: 'env' });
     const fromFlag = await runCli(['config', 'get', 'stack', '--stack', 'from-flag', '--json'], {
       configDir: dir,
       emulator: false,
       env: { RUNVOY_STACK: 'from-env' },
     });
-    expect(JSON.parse(fromFlag.stdout)).toMatchObject({ value: 'from-flag', source: 'flag' });
+    expect(jsonResult(fromFlag.stdout)).toMatchObject({ value: 'from-flag', source: 'flag' });
   });
 
   it('validate names each bad key of a hand-broken file and exits non-zero', async () => {
@@ -80,7 +80,7 @@ describe('runvoy config', () => {
     const json = await runCli(['config', 'validate', '--json'], { configDir: dir, emulator: false });
     expect(json.exitCode).toBe(2);
     expect(
-      JSON.parse(json.stdout)
+      jsonResult(json.stdout)
         .issues.map((i: { field: string }) => i.field)
         .sort(),
     ).toEqual(['arch', 'colour', 'cpu', 'region', 'spot']);
@@ -108,7 +108,7 @@ describe('runvoy doctor against the emulator', () => {
 
   it('reports account 123456789012 in JSON', async () => {
     const result = await runCli(['doctor', '--json'], { env: { AWS_ENDPOINT_URL: proxy.url } });
-    const report = JSON.parse(result.stdout);
+    const report = jsonResult(result.stdout);
     expect(report.account).toBe(TEST_ACCOUNT);
     expect(report.region).toBe('us-east-1');
     expect(report.endpoint).toBe(proxy.url);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { isolatedEnv, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { isolatedEnv, newConfigDir, runCli, type CliResult, jsonResult } from '../support/cli.js';
 import { motoUrl, resetMoto, TEST_ACCOUNT, TEST_REGION } from '../support/moto.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -173,13 +173,16 @@ describe('runvoy init / destroy against the emulator (the issue\'s "Must show")'
 
     const json = await runvoy('locks', 'list', '--json');
     expect(json.exitCode).toBe(4);
-    expect(JSON.parse(json.stdout)).toMatchObject({ exitCode: 4, error: { code: 'STACK_NOT_FOUND' } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'STACK_NOT_FOUND', exitCode: 4 },
+    });
   });
 
   it('`init --json --yes` prints one JSON document with the outputs, and nothing else on stdout', async () => {
     const init = await cli(newConfigDir())('init', '--json', '--yes');
     expect(init.exitCode, init.stderr).toBe(0);
-    const document = JSON.parse(init.stdout);
+    const document = jsonResult(init.stdout);
     expect(document).toMatchObject({
       stackName: 'runvoy',
       region: TEST_REGION,

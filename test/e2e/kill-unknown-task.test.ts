@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { executionItem } from '../../src/core/execution.js';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { newConfigDir, runCli, type CliResult, jsonResult } from '../support/cli.js';
 import { disagreements, emulatorState } from '../support/emulator-state.js';
 import { motoUrl, resetMoto, sdkConfig, TEST_ACCOUNT } from '../support/moto.js';
 import { executionRecord } from '../support/records.js';
@@ -81,7 +81,7 @@ async function killThroughProxy(args: string[]): Promise<{ result: CliResult; op
 async function killEvents(): Promise<unknown[]> {
   const audit = await runCli(['audit', '--json'], { configDir });
   expect(audit.exitCode, audit.stderr).toBe(0);
-  return (JSON.parse(audit.stdout) as { events: Array<{ action: string }> }).events.filter(
+  return jsonResult<{ events: Array<{ action: string }> }>(audit.stdout).events.filter(
     (e) => e.action === 'kill',
   );
 }
@@ -116,7 +116,7 @@ describe('kill of a task ECS no longer knows', () => {
 
     const asJson = await runCli(['kill', 'dddd00000001', '--json'], { configDir });
     expect(asJson.exitCode, asJson.stderr).toBe(0);
-    expect(JSON.parse(asJson.stdout)).toMatchObject({
+    expect(jsonResult(asJson.stdout)).toMatchObject({
       outcome: 'task-unknown',
       confirmed: false,
       execution: { id: 'dddd00000001', status: 'RUNNING' },

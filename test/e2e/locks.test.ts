@@ -7,7 +7,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { cliCommand, cliEnv, type CliResult, newConfigDir, runCli } from '../support/cli.js';
+import {
+  cliCommand,
+  cliEnv,
+  type CliResult,
+  newConfigDir,
+  runCli,
+  jsonResult,
+  streamResult,
+} from '../support/cli.js';
 import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import {
   keepTasksRunning,
@@ -102,7 +110,7 @@ describe('runvoy locks list and status', () => {
     expect(text.exitCode).toBe(0);
     expect(text.stderr).toContain('No locks yet');
     const json = await runCli(['locks', 'list', '--json'], { configDir });
-    expect(JSON.parse(json.stdout)).toEqual({ locks: [] });
+    expect(jsonResult(json.stdout)).toEqual({ locks: [] });
   });
 
   it('lists every lock by name with its state, fence and holder', async () => {
@@ -110,7 +118,7 @@ describe('runvoy locks list and status', () => {
     const a = await holder('a-lock');
     const json = await runCli(['locks', 'list', '--json'], { configDir });
     expect(json.exitCode, json.stderr).toBe(0);
-    const { locks } = JSON.parse(json.stdout) as { locks: Lock_[] };
+    const { locks } = jsonResult(json.stdout) as { locks: Lock_[] };
     expect(locks.map((l) => [l.name, l.state, l.fence, l.holderExecutionId])).toEqual([
       ['a-lock', 'HELD', 1, a],
       ['b-lock', 'HELD', 1, b],
@@ -207,8 +215,7 @@ describe('runvoy locks release', () => {
       },
     );
     expect(next.exitCode, next.stderr).toBe(0);
-    const lastLine = next.stdout.trim().split('\n').at(-1) ?? '{}';
-    expect((JSON.parse(lastLine) as { execution: { fence: number } }).execution.fence).toBe(2);
+    expect(streamResult<{ execution: { fence: number } }>(next.stdout).execution.fence).toBe(2);
   });
 
   it('frees the lock of a finished holder without --force, and says so for a free lock', async () => {
@@ -216,7 +223,7 @@ describe('runvoy locks release', () => {
     await stopTask(await taskOf(a));
     const result = await runCli(['locks', 'release', 'deploy', '--json'], { configDir });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ released: true, forced: false, previousHolder: a });
+    expect(jsonResult(result.stdout)).toMatchObject({ released: true, forced: false, previousHolder: a });
     expect(await lockItem('deploy')).toMatchObject({ state: 'FREE', fence: 1 });
 
     const again = await runCli(['locks', 'release', 'deploy'], { configDir });

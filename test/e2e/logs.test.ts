@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cliCommand, cliEnv, cliShellCommand, newConfigDir, runCli } from '../support/cli.js';
+import { cliCommand, cliEnv, cliShellCommand, newConfigDir, runCli, streamResult } from '../support/cli.js';
 import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import { putLines, sampleLines } from '../support/log-writer.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -33,9 +33,7 @@ async function startRun(): Promise<Started> {
     configDir,
   });
   expect(result.exitCode, result.stderr).toBe(0);
-  const last = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
-    execution: { id: string; taskArn: string };
-  };
+  const last = streamResult<{ execution: { id: string; taskArn: string } }>(result.stdout);
   const taskId = last.execution.taskArn.split('/').pop() ?? '';
   return { id: last.execution.id, taskArn: last.execution.taskArn, stream: `runvoy/runner/${taskId}` };
 }
@@ -134,12 +132,12 @@ describe('runvoy logs against the emulator', () => {
       const out = result.stdout.toString('utf8').trimEnd().split('\n');
       expect(out).toHaveLength(100_000);
       out.forEach((text, index) => {
-        const event = JSON.parse(text) as { type: string; message: string; timestamp: string };
+        const event = JSON.parse(text) as { type: string; message: string; time: string };
         if (event.message !== lines[index]) expect(event.message).toBe(lines[index]);
       });
-      const first = JSON.parse(out[0] ?? '{}') as { type: string; timestamp: string };
+      const first = JSON.parse(out[0] ?? '{}') as { type: string; time: string };
       expect(first.type).toBe('log');
-      expect(Number.isNaN(Date.parse(first.timestamp))).toBe(false);
+      expect(Number.isNaN(Date.parse(first.time))).toBe(false);
     }, 120_000);
 
     it('--output FILE --format csv writes RFC 4180 rows to the file and says so on stderr; --timestamps prefixes text', async () => {
@@ -225,7 +223,12 @@ describe('runvoy logs against the emulator', () => {
       .map((line) => JSON.parse(line) as { type: string; message?: string; status?: string });
     expect(events.filter((e) => e.type === 'log').map((e) => e.message)).toEqual(['one', 'two']);
     expect(events.find((e) => e.type === 'status')?.status).toBe('SUCCEEDED');
-    expect(events.at(-1)?.type).toBe('result');
+    expect(events.at(-1)).toMatchObject({
+      type: 'result',
+      ok: true,
+      exitCode: 0,
+      result: { status: 'SUCCEEDED' },
+    });
   });
 
   it('an attached `run` without a terminal streams the log to stdout and status to stderr; with --json, NDJSON log events', async () => {

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@a
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditItem } from '../../src/aws/store.js';
 import { executionItem, type ExecutionRecord } from '../../src/core/execution.js';
-import { newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { newConfigDir, runCli, type CliResult, jsonResult } from '../support/cli.js';
 import { stackOutputs } from '../support/emulator-state.js';
 import { keepTasksRunning, resetMoto, sdkConfig, TEST_ACCOUNT } from '../support/moto.js';
 import { executionRecord } from '../support/records.js';
@@ -140,6 +140,17 @@ function expectWarnings(result: CliResult, keys: string[]): void {
     expect(result.stderr, `a warning naming ${key}`).toMatch(new RegExp(`Warning: .*${key}`));
 }
 
+/** Under --json (and --format json) the warnings are in the envelope, where a script reads them. */
+function expectJsonWarnings(result: CliResult, keys: string[]): void {
+  const { warnings } = JSON.parse(result.stdout) as { warnings: Array<{ message: string }> };
+  for (const key of keys)
+    expect(
+      warnings.map((w) => w.message),
+      `a warning naming ${key}`,
+    ).toContainEqual(expect.stringMatching(new RegExp(`^skipped the malformed .*${key}`)));
+  expect(result.stderr, 'not also on stderr').not.toMatch(/Warning: .*skipped the malformed/);
+}
+
 describe('read commands with malformed items in the table', () => {
   beforeAll(seed, 120_000);
 
@@ -159,21 +170,21 @@ describe('read commands with malformed items in the table', () => {
 
     const json = await cli(['list', '--json']);
     expect(json.exitCode, json.stderr).toBe(0);
-    const ids = (JSON.parse(json.stdout) as { executions: Array<{ id: string }> }).executions.map(
+    const ids = (jsonResult(json.stdout) as { executions: Array<{ id: string }> }).executions.map(
       (e) => e.id,
     );
     expect(ids).toEqual([GOOD_PENDING, GOOD_DONE]);
-    expectWarnings(json, [`EXEC#${NO_IMAGE}`]);
+    expectJsonWarnings(json, [`EXEC#${NO_IMAGE}`]);
   });
 
   it('list --status RUNNING (the active index): warns about the bad unfinished rows', async () => {
     const result = await cli(['list', '--status', 'PENDING,RUNNING', '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    const ids = (JSON.parse(result.stdout) as { executions: Array<{ id: string }> }).executions.map(
+    const ids = (jsonResult(result.stdout) as { executions: Array<{ id: string }> }).executions.map(
       (e) => e.id,
     );
     expect(ids).toEqual([GOOD_PENDING]);
-    expectWarnings(result, [`EXEC#${NO_IMAGE}`, `EXEC#${ODD_STATUS}`]);
+    expectJsonWarnings(result, [`EXEC#${NO_IMAGE}`, `EXEC#${ODD_STATUS}`]);
   });
 
   it('status: a good row as usual; a bad one is an error naming its key and what to do', async () => {
@@ -210,18 +221,18 @@ describe('read commands with malformed items in the table', () => {
     );
     const json = await cli(['cost', '--since', '7d', '--format', 'json']);
     expect(json.exitCode, json.stderr).toBe(0);
-    const report = JSON.parse(json.stdout) as { total: { executions: number } };
+    const report = jsonResult(json.stdout) as { total: { executions: number } };
     expect(report.total.executions).toBe(2);
-    expectWarnings(json, [`EXEC#${NUMBER_DATE}`]);
+    expectJsonWarnings(json, [`EXEC#${NUMBER_DATE}`]);
   });
 
   it('audit: shows the good events and warns about the bad one', async () => {
     const result = await cli(['audit', '--since', '7d', '--format', 'json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    const events = (JSON.parse(result.stdout) as { events: Array<{ executionId?: string }> }).events;
+    const events = (jsonResult(result.stdout) as { events: Array<{ executionId?: string }> }).events;
     expect(events.map((e) => e.executionId)).toEqual([GOOD_DONE]);
-    expectWarnings(result, ['AUDIT#bad-audit']);
-    expect(result.stderr).toMatch(/AUDIT#bad-audit.*action/);
+    expectJsonWarnings(result, ['AUDIT#bad-audit']);
+    expect(JSON.stringify(JSON.parse(result.stdout).warnings)).toMatch(/AUDIT#bad-audit.*action/);
   });
 
   it('locks list: shows the good lock and warns about each bad one', async () => {
@@ -234,8 +245,9 @@ describe('read commands with malformed items in the table', () => {
 
     const json = await cli(['locks', 'list', '--json']);
     expect(json.exitCode, json.stderr).toBe(0);
-    const names = (JSON.parse(json.stdout) as { locks: Array<{ name: string }> }).locks.map((l) => l.name);
+    const names = (jsonResult(json.stdout) as { locks: Array<{ name: string }> }).locks.map((l) => l.name);
     expect(names).toEqual(['good-lock']);
+    expectJsonWarnings(json, ['LOCK#no-version', 'LOCK#string-fence']);
   });
 });
 
@@ -248,7 +260,7 @@ describe('reconcile with malformed items in the active index', () => {
     );
     const dry = await cli(['reconcile', '--dry-run', '--json']);
     expect(dry.exitCode, dry.stderr).toBe(0);
-    const planned = JSON.parse(dry.stdout) as { actions: Array<{ action: string; executionId?: string }> };
+    const planned = jsonResult(dry.stdout) as { actions: Array<{ action: string; executionId?: string }> };
     expect(
       planned.actions
         .filter((a) => a.action === 'remove-from-active')
@@ -261,8 +273,8 @@ describe('reconcile with malformed items in the active index', () => {
 
     const result = await cli(['reconcile', '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    expectWarnings(result, [`EXEC#${NO_IMAGE}`, `EXEC#${ODD_STATUS}`]);
-    const report = JSON.parse(result.stdout) as {
+    expectJsonWarnings(result, [`EXEC#${NO_IMAGE}`, `EXEC#${ODD_STATUS}`]);
+    const report = jsonResult(result.stdout) as {
       counts: Record<string, number>;
       actions: Array<{ action: string; executionId?: string }>;
     };
@@ -285,6 +297,7 @@ describe('reconcile with malformed items in the active index', () => {
     const again = await cli(['reconcile', '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toContain(`EXEC#${NO_IMAGE}`);
-    expect((JSON.parse(again.stdout) as { counts: Record<string, number> }).counts.removedFromActive).toBe(0);
+    expect(JSON.stringify(JSON.parse(again.stdout).warnings)).not.toContain(`EXEC#${NO_IMAGE}`);
+    expect((jsonResult(again.stdout) as { counts: Record<string, number> }).counts.removedFromActive).toBe(0);
   });
 });

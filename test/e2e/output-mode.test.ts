@@ -95,7 +95,7 @@ describe('colour and the terminal UI follow one decision', () => {
   it('CI: tables are plain columns in a terminal; without CI they are boxed', async () => {
     const ci = startInTerminal(['list'], { configDir, env: { CI: '1' } });
     await ci.waitFor(/EXIT=0/);
-    expect(ci.screen()).toMatch(/^ID +STATUS +CREATED/m);
+    expect(ci.screen()).toMatch(/^ID +STATUS +ORIGIN +CREATED/m);
     expect(ci.screen()).not.toMatch(/[┌│]/);
 
     const tty = startInTerminal(['list'], { configDir });

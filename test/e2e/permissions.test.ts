@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionsOf } from '../../src/core/permissions.js';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { runCli } from '../support/cli.js';
+import { runCli, streamResult } from '../support/cli.js';
 import { stopTask } from '../support/emulator-state.js';
 import { keepTasksRunning, motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
 
@@ -49,9 +49,7 @@ async function detachedRun(lock: string): Promise<{ id: string; taskArn: string 
     '1',
   ]);
   expect(result.exitCode, result.stderr).toBe(0);
-  const doc = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as {
-    execution: { id: string; taskArn: string };
-  };
+  const doc = streamResult<{ execution: { id: string; taskArn: string } }>(result.stdout);
   return { id: doc.execution.id, taskArn: doc.execution.taskArn };
 }
 
@@ -108,8 +106,7 @@ describe('every AWS request of every command is listed in src/core/permissions.t
   it('list, status, logs, cost, audit, locks list and status, reconcile', async () => {
     await stopTasksAtOnce();
     const { result } = await sent(['run', '--image', IMAGE, '--json', '--', 'echo', 'x']);
-    const id = (JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { execution: { id: string } })
-      .execution.id;
+    const id = streamResult<{ execution: { id: string } }>(result.stdout).execution.id;
     await check('list', ['list']);
     await check('status', ['status', id]);
     await check('status', ['status', id.slice(0, 6)]);

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy, type ProxiedRequest } from '../support/aws-proxy.js';
-import { awsCli, newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { awsCli, jsonResult, newConfigDir, runCli, streamResult, type CliResult } from '../support/cli.js';
 import { motoUrl, resetMoto, stopTasksAtOnce, TEST_ACCOUNT } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
@@ -96,9 +96,9 @@ describe('runvoy policy', () => {
     const line = audit.stdout.split('\n').find((l) => l.includes('policy-set'));
     expect(line).toContain('alice');
     expect(line).toContain('team policy budget.perRun: (unset) -> 0.01');
-    const json = JSON.parse((await as(bob, ['audit', '--json'])).stdout) as {
+    const json = jsonResult<{
       events: Array<{ action: string; who: string; what: string; executionId?: string }>;
-    };
+    }>((await as(bob, ['audit', '--json'])).stdout);
     expect(json.events.filter((e) => e.action === 'policy-set')).toEqual([
       expect.objectContaining({ who: ALICE, what: 'team policy budget.perRun: (unset) -> 0.01' }),
     ]);
@@ -151,17 +151,17 @@ describe('runvoy policy', () => {
     expect(list.stdout).toMatch(/^budget\.perRun\s+\(unset\)$/m);
     expect(list.stderr).toContain(`version 2, last changed by ${BOB}`);
     const unset = await as(alice, ['policy', 'unset', 'timeout.max', '--json']);
-    expect(JSON.parse(unset.stdout)).toMatchObject({
+    expect(jsonResult(unset.stdout)).toMatchObject({
       key: 'timeout.max',
       old: '2h',
       new: '(unset)',
       version: 3,
       by: ALICE,
     });
-    const listed = JSON.parse((await as(bob, ['policy', 'list', '--json'])).stdout) as {
+    const listed = jsonResult<{
       version: number;
       values: object;
-    };
+    }>((await as(bob, ['policy', 'list', '--json'])).stdout);
     expect(listed).toMatchObject({
       version: 3,
       values: { 'images.allowed': ['docker.io/library/*', 'ghcr.io/acme/*'] },
@@ -189,13 +189,13 @@ describe('runvoy policy', () => {
     // No --image, no --timeout, no --cpu: the team's image, size and longest timeout.
     const defaulted = await as(bob, ['run', '--detach', '--json', '--', 'true']);
     expect(defaulted.exitCode, defaulted.stderr).toBe(0);
-    const started = JSON.parse(defaulted.stdout.trim().split('\n').pop() ?? '{}') as {
+    const started = streamResult<{
       execution: { image: string; cpu: number; memory: number; timeoutMs: number };
-    };
+    }>(defaulted.stdout);
     expect(started.execution).toMatchObject({ image: IMAGE, cpu: 512, memory: 1024, timeoutMs: 1_800_000 });
     // A flag still wins over the team default.
     const flagged = await as(bob, ['run', '--detach', '--json', '--cpu', '256', '--', 'true']);
-    expect(JSON.parse(flagged.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({
+    expect(streamResult(flagged.stdout)).toMatchObject({
       execution: { cpu: 256, memory: 512 },
     });
 

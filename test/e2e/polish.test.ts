@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { newConfigDir, runCli } from '../support/cli.js';
+import { newConfigDir, runCli, jsonResult, streamResult, streamError } from '../support/cli.js';
 import { stopTask } from '../support/emulator-state.js';
 import { keepTasksRunning, motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
 
@@ -30,8 +30,9 @@ async function cli(args: string[], options: { env?: Record<string, string>; dir?
   return { ...result, requests: proxy.requests.slice(from) };
 }
 
+/** The result of the `result` event that ends a stream (`run --json`). */
 function lastJson<T>(stdout: string): T {
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as T;
+  return streamResult<T>(stdout);
 }
 
 beforeAll(async () => {
@@ -62,10 +63,15 @@ describe('command typos', () => {
     expect(topic.stderr).toContain('Did you mean `runvoy locks release`?');
     const json = await cli(['lsit', '--json']);
     expect(json.exitCode).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({
+    expect(JSON.parse(json.stdout)).toEqual({
       ok: false,
-      exitCode: 2,
-      error: { code: 'COMMAND_NOT_FOUND', command: 'lsit', suggestion: 'list' },
+      error: expect.objectContaining({
+        code: 'COMMAND_NOT_FOUND',
+        command: 'lsit',
+        suggestion: 'list',
+        exitCode: 2,
+      }),
+      warnings: [],
     });
   });
 
@@ -230,7 +236,7 @@ describe('unknown is never 0, times are ISO strings, money has no float noise', 
     expect(csv.stdout.split('\r\n')[1]).toMatch(
       new RegExp(`^${IMAGE.replace(/[./]/g, '\\$&')},\\d+,,0,0,\\d+$`),
     );
-    const json = JSON.parse((await cli(['cost', '--by', 'image', '--json'])).stdout);
+    const json = jsonResult((await cli(['cost', '--by', 'image', '--json'])).stdout);
     expect(json.groups[0]).toMatchObject({ key: IMAGE, amount: null });
     expect(json.total.amount).toBeNull();
   });
@@ -250,15 +256,13 @@ describe('unknown is never 0, times are ISO strings, money has no float noise', 
       '9',
     ]);
     expect(run.exitCode, run.stderr).toBe(0);
-    const status = JSON.parse((await cli(['locks', 'status', 'iso', '--json'])).stdout);
+    const status = jsonResult((await cli(['locks', 'status', 'iso', '--json'])).stdout);
     expect(status.leaseExpiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    const list = JSON.parse((await cli(['locks', 'list', '--json'])).stdout);
+    const list = jsonResult((await cli(['locks', 'list', '--json'])).stdout);
     expect(list.locks.find((l: { name: string }) => l.name === 'iso').leaseExpiresAt).toMatch(/Z$/);
     const held = await cli(['run', '--image', IMAGE, '--lock', 'iso', '--json', '--', 'echo']);
     expect(held.exitCode).toBe(3);
-    expect(
-      lastJson<{ error: { lock: { leaseExpiresAt: unknown } } }>(held.stdout).error.lock.leaseExpiresAt,
-    ).toMatch(/Z$/);
+    expect(streamError<{ lock: { leaseExpiresAt: unknown } }>(held.stdout).lock.leaseExpiresAt).toMatch(/Z$/);
     await stopTask(lastJson<{ execution: { taskArn: string } }>(run.stdout).execution.taskArn);
   });
 

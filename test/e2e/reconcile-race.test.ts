@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy } from '../support/aws-proxy.js';
-import { newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { newConfigDir, runCli, type CliResult, jsonResult } from '../support/cli.js';
 import { backdate, disagreements, emulatorState } from '../support/emulator-state.js';
 import { startHoldProxy } from '../support/hold-proxy.js';
 import { keepTasksRunning, motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
@@ -20,7 +20,7 @@ const cli = (args: string[], env?: Record<string, string>) => runCli(args, { con
 
 function json<T>(result: CliResult): T {
   expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
+  return jsonResult<T>(result.stdout);
 }
 
 describe('reconcile during a slow RunTask', () => {
@@ -47,7 +47,10 @@ describe('reconcile during a slow RunTask', () => {
       }
       const json_ = await cli(['reconcile', '--grace', '0s', '--json'], { AWS_ENDPOINT_URL: proxy.url });
       expect(json_.exitCode).toBe(2);
-      expect(JSON.parse(json_.stdout)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+      expect(JSON.parse(json_.stdout)).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION', exitCode: 2 },
+      });
       expect(proxy.requests).toEqual([]);
     } finally {
       await proxy.close();

@@ -6,7 +6,7 @@
  * of the emulator (test/support/fault-proxy.ts).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { newConfigDir, runCli, type CliResult } from '../support/cli.js';
+import { newConfigDir, runCli, type CliResult, jsonResult } from '../support/cli.js';
 import {
   backdate,
   disagreements,
@@ -25,13 +25,15 @@ const LONG_AGO_MS = 2 * 60 * 60_000;
 let configDir: string;
 const cli = (args: string[], env?: Record<string, string>) => runCli(args, { configDir, env });
 
-interface ErrorDocument {
+/** The last event of `run --json` that failed: the failure envelope as an `error` event. */
+interface ErrorEvent {
+  type: 'error';
   ok: false;
-  exitCode: number;
   error: {
     code: string;
     message: string;
     fix?: string;
+    exitCode: number;
     executionId?: string;
     taskArn?: string;
     state?: Record<string, unknown>;
@@ -66,7 +68,7 @@ const tasksOf = (state: EmulatorState, id: string) =>
 async function reconcile(): Promise<{ counts: Record<string, number>; actions: unknown[] }> {
   const result = await cli(['reconcile', '--json']);
   expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as { counts: Record<string, number>; actions: unknown[] };
+  return jsonResult<{ counts: Record<string, number>; actions: unknown[] }>(result.stdout);
 }
 
 describe('run: failures once the record is written', () => {
@@ -108,11 +110,12 @@ describe('run: failures once the record is written', () => {
     expect(text.stderr).not.toMatch(RERUN);
 
     expect(asJson.exitCode).toBe(1);
-    const doc = JSON.parse(asJson.stdout.trim().split('\n').pop() ?? '') as ErrorDocument;
+    const doc = JSON.parse(asJson.stdout.trim().split('\n').pop() ?? '') as ErrorEvent;
     expect(doc).toMatchObject({
+      type: 'error',
       ok: false,
-      exitCode: 1,
       error: {
+        exitCode: 1,
         executionId: jsonRun.id,
         taskArn: tasksOf(broken, jsonRun.id)[0]?.taskArn,
         state: { recordWritten: true, taskStarted: true, lockHeld: true, lockName: 'json' },
@@ -211,7 +214,8 @@ describe('run: failures once the record is written', () => {
     expect(text.stderr).not.toMatch(RERUN);
 
     expect(asJson.exitCode).toBe(1);
-    const doc = JSON.parse(asJson.stdout.trim().split('\n').pop() ?? '') as ErrorDocument;
+    const doc = JSON.parse(asJson.stdout.trim().split('\n').pop() ?? '') as ErrorEvent;
+    expect(doc.type).toBe('error');
     expect(doc.error).toMatchObject({
       executionId: jsonRun.id,
       state: { recordWritten: true, taskStarted: 'unknown', lockHeld: true },

@@ -12,7 +12,16 @@ import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { awsCli, cliCommand, cliEnv, type CliResult, newConfigDir, runCli } from '../support/cli.js';
+import {
+  awsCli,
+  cliCommand,
+  cliEnv,
+  type CliResult,
+  newConfigDir,
+  runCli,
+  jsonResult,
+  streamResult,
+} from '../support/cli.js';
 import { stackOutputs, stopTask } from '../support/emulator-state.js';
 import {
   keepTasksRunning,
@@ -105,15 +114,9 @@ async function taskDefinitionCount(): Promise<number> {
   }
 }
 
-/** The last `{"type":"result",...}` line of `run --json` NDJSON. */
+/** The result of the last `{"type":"result",...}` line of `run --json` NDJSON. */
 function resultOf(stdout: string): { execution: Record_; exitCode?: number; detached: boolean } {
-  const lines = stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { type: string });
-  const last = lines.at(-1) as { type: string; execution: Record_; exitCode?: number; detached: boolean };
-  expect(last?.type).toBe('result');
-  return last;
+  return streamResult<{ execution: Record_; exitCode?: number; detached: boolean }>(stdout);
 }
 
 /** Waits (polling the table) until an execution record has a task; no assertion on how long it takes. */
@@ -266,10 +269,12 @@ describe('runvoy run against the emulator', () => {
 
     const status = await runCli(['locks', 'status', 'deploy', '--json'], { configDir });
     expect(status.exitCode, status.stderr).toBe(0);
-    const shown = JSON.parse(status.stdout) as Lock_ & {
-      holderFinished: boolean;
-      holder: { taskArn: string };
-    };
+    const shown = jsonResult<
+      Lock_ & {
+        holderFinished: boolean;
+        holder: { taskArn: string };
+      }
+    >(status.stdout);
     expect(shown).toMatchObject({
       name: 'deploy',
       state: 'HELD',
@@ -338,7 +343,7 @@ describe('runvoy run against the emulator', () => {
         env: { AWS_ENDPOINT_URL: proxy.url },
       });
       expect(json.exitCode, json.stderr).toBe(0);
-      const plan = JSON.parse(json.stdout) as {
+      const plan = streamResult<{
         dryRun: boolean;
         taskDefinitionFamily: string;
         cpu: number;
@@ -348,7 +353,7 @@ describe('runvoy run against the emulator', () => {
         lock: string;
         network: { subnets: string[]; securityGroup: string; assignPublicIp: string };
         estimate: { perHour: { amount: number } };
-      };
+      }>(json.stdout);
       expect(plan).toMatchObject({
         dryRun: true,
         cpu: 1024,
@@ -393,11 +398,11 @@ describe('runvoy run against the emulator', () => {
         env,
       });
       expect(json.exitCode, json.stderr).toBe(0);
-      const plan = JSON.parse(json.stdout) as {
+      const plan = streamResult<{
         command: string[];
         containerCommand: string[];
         lock?: string;
-      };
+      }>(json.stdout);
       expect(plan.command).toEqual(['ls', '-la']);
       expect(plan.containerCommand).toEqual(['ls', '-la']);
       expect(plan.lock).toBeUndefined();
@@ -408,7 +413,7 @@ describe('runvoy run against the emulator', () => {
         env,
       });
       expect(short.exitCode, short.stderr).toBe(0);
-      expect(JSON.parse(short.stdout)).toMatchObject({
+      expect(streamResult(short.stdout)).toMatchObject({
         image: IMAGE,
         command: ['grep', '-i', 'x', '--json'],
       });
@@ -431,12 +436,12 @@ describe('runvoy run against the emulator', () => {
       { configDir },
     );
     expect(plan.exitCode, plan.stderr).toBe(0);
-    expect(JSON.parse(plan.stdout)).toMatchObject({ containerCommand: ['sh', '-c', "grep 'foo bar' f"] });
+    expect(streamResult(plan.stdout)).toMatchObject({ containerCommand: ['sh', '-c', "grep 'foo bar' f"] });
     const script = await runCli(
       ['run', '--image', IMAGE, '--shell', '--dry-run', '--json', '--', 'echo $HOSTNAME && uname -a'],
       { configDir },
     );
-    expect(JSON.parse(script.stdout)).toMatchObject({
+    expect(streamResult(script.stdout)).toMatchObject({
       containerCommand: ['sh', '-c', 'echo $HOSTNAME && uname -a'],
     });
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { adoptedExecutionId } from '../../src/core/reconcile-plan.js';
 import { LOCK_SCRIPT } from '../../src/core/schedule-lock.js';
-import { awsCli, type CliResult, isolatedEnv, newConfigDir, runCli } from '../support/cli.js';
+import { awsCli, type CliResult, isolatedEnv, newConfigDir, runCli, jsonResult } from '../support/cli.js';
 import { emulatorState, stopTask } from '../support/emulator-state.js';
 import { keepTasksRunning, motoUrl, resetMoto, sdkConfig } from '../support/moto.js';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -63,7 +63,7 @@ const cli = (args: string[], env?: Record<string, string>) => runCli(args, { con
 
 function json<T>(result: CliResult): T {
   expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
+  return jsonResult<T>(result.stdout);
 }
 
 function getSchedule(name: string): Schedule {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy, type ProxiedRequest } from '../support/aws-proxy.js';
-import { newConfigDir, runCli } from '../support/cli.js';
+import { newConfigDir, runCli, jsonResult, streamResult, streamError } from '../support/cli.js';
 import { motoUrl, resetMoto, stopTasksAtOnce } from '../support/moto.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
@@ -215,7 +215,7 @@ describe('runvoy run NAME from a task file', () => {
       { configDir, env: { AWS_ENDPOINT_URL: proxy.url }, cwd: dir },
     );
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({
+    expect(streamResult(result.stdout)).toMatchObject({
       image: IMAGE,
       cpu: 1024,
       memory: 4096,
@@ -304,7 +304,7 @@ describe('runvoy run NAME with a mistake in the task file', () => {
     expect(proxy.requests).toHaveLength(0);
   });
 
-  it('--json: the same error as a JSON document', async () => {
+  it('--json: the same error as a JSON event', async () => {
     const dir = project({ '.runvoy/migrate.yml': 'cpu: 300\n' });
     const result = await runCli(['run', '--json', 'migrate'], {
       configDir: newConfigDir(),
@@ -312,9 +312,9 @@ describe('runvoy run NAME with a mistake in the task file', () => {
       cwd: dir,
     });
     expect(result.exitCode).toBe(2);
-    const doc = JSON.parse(result.stdout) as { error: { code: string; message: string } };
-    expect(doc.error).toMatchObject({
+    expect(streamError(result.stdout)).toMatchObject({
       code: 'VALIDATION',
+      exitCode: 2,
       message:
         '.runvoy/migrate.yml:1 cpu: "300" is not valid. Allowed: 256, 512, 1024, 2048, 4096, 8192, 16384.',
     });
@@ -357,7 +357,7 @@ describe('runvoy tasks list', () => {
 
       const json = await runCli(['tasks', 'list', '--json'], { env, cwd: dir });
       expect(json.exitCode, json.stderr).toBe(0);
-      expect(JSON.parse(json.stdout)).toMatchObject({
+      expect(jsonResult(json.stdout)).toMatchObject({
         tasks: [
           { name: 'migrate', file: 'runvoy.yml', line: 2, image: IMAGE, lock: 'db' },
           { name: 'dump', file: '.runvoy/dump.yml', line: 1, shell: true, command: ['pg_dump "$DB" | gzip'] },

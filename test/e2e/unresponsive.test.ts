@@ -81,7 +81,12 @@ describe('against an endpoint that accepts connections and never answers', () =>
     expect(result.stderr).toMatch(
       /Waiting for \w+ \w+( \(and \d+ other requests?\))? at http:\/\/127\.0\.0\.1:\d+/,
     );
-    const doc = JSON.parse(result.stdout) as { error: { code: string; message: string; endpoint: string } };
+    const doc = JSON.parse(result.stdout) as {
+      ok: boolean;
+      error: { code: string; message: string; endpoint: string; exitCode: number };
+    };
+    expect(doc.ok).toBe(false);
+    expect(doc.error.exitCode).toBe(1);
     expect(doc.error.code).toBe('AWS_UNRESPONSIVE');
     expect(doc.error.message).toContain(silent.url);
     expect(doc.error.endpoint).toBe(silent.url);
@@ -199,13 +204,21 @@ describe('an attached run, and logs --follow, that lose AWS mid-run', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string; id?: string; error?: Record<string, unknown> });
-    const id = lines.find((line) => line.type === 'status')?.id ?? '';
+    const id = lines.find((line) => line.type === 'started')?.id ?? '';
     expect(id).not.toBe('');
     const last = lines.at(-1) as {
       type: string;
-      error: { code: string; message: string; why: string; fix: string; leaseExtended: boolean };
+      error: {
+        code: string;
+        message: string;
+        why: string;
+        fix: string;
+        leaseExtended: boolean;
+        exitCode: number;
+      };
     };
-    expect(last.type).toBe('result');
+    expect(last.type).toBe('error');
+    expect(last.error.exitCode).toBe(1);
     expect(last.error.code).toBe('LOST_CONTACT');
     expect(last.error.message).toContain(id);
     expect(last.error.leaseExtended).toBe(false);

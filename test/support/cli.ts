@@ -110,3 +110,56 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * The envelope of a `--json` document (docs/json.md): its `result`, after checking that it is one. Typed
+ * as loosely as JSON.parse unless told.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function jsonResult<T = any>(stdout: string): T {
+  const document = JSON.parse(stdout) as { ok?: boolean; result?: T; error?: unknown };
+  if (document.ok !== true) throw new Error(`not a success envelope: ${stdout.slice(0, 1000)}`);
+  return document.result as T;
+}
+
+/** The `error` of a `--json` failure document (`{ok: false, error, warnings}`). */
+export function jsonError<T = Record<string, unknown>>(stdout: string): T & JsonErrorFields {
+  const document = JSON.parse(stdout) as { ok?: boolean; error?: T & JsonErrorFields };
+  if (document.ok !== false || !document.error)
+    throw new Error(`not an error envelope: ${stdout.slice(0, 1000)}`);
+  return document.error;
+}
+
+export interface JsonErrorFields {
+  code: string;
+  message: string;
+  why?: string;
+  fix?: string;
+  exitCode: number;
+}
+
+/** The NDJSON events of `run --json` or `logs --json`, in order. */
+export function jsonEvents<T = Record<string, unknown>>(
+  stdout: string,
+): Array<T & { type: string; time: string }> {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T & { type: string; time: string });
+}
+
+/** The `result` of a stream's last event, after checking that it is a `result` event. */
+export function streamResult<T = Record<string, unknown>>(stdout: string): T {
+  const last = jsonEvents<{ result?: T }>(stdout).at(-1);
+  if (last?.type !== 'result')
+    throw new Error(`the stream does not end with a result event: ${stdout.slice(-1000)}`);
+  return last.result as T;
+}
+
+/** The `error` of a stream's last event, after checking that it is an `error` event. */
+export function streamError<T = Record<string, unknown>>(stdout: string): T & JsonErrorFields {
+  const last = jsonEvents<{ error?: T & JsonErrorFields }>(stdout).at(-1);
+  if (last?.type !== 'error' || !last.error)
+    throw new Error(`the stream does not end with an error event: ${stdout.slice(-1000)}`);
+  return last.error;
+}

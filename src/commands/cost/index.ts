@@ -119,14 +119,17 @@ See also \`runvoy cost prices\`.`;
   }
 
   /** A report's JSON says null, not 0, for an amount that is unknown. */
-  public override logJson(json: unknown): void {
-    const output = json as Partial<CostOutput> | undefined;
-    super.logJson(output?.kind === 'report' ? reportToDocument(output as CostReport) : json);
+  public override toSuccessJson(result: CostOutput): object {
+    return super.toSuccessJson(result.kind === 'report' ? reportToDocument(result) : result);
+  }
+
+  protected override jsonOutput(): boolean {
+    return super.jsonOutput() || this.format === 'json';
   }
 
   protected render(result: CostOutput): void {
     if (this.format === 'json') {
-      this.logJson(result);
+      this.logJson(this.toSuccessJson(result));
       return;
     }
     if (result.kind === 'execution') {

@@ -3,7 +3,7 @@ import { RunvoyCommand } from '../../base-command.js';
 import { ExitCode, UsageError, validationError } from '../../core/errors.js';
 import { validateLockName } from '../../core/lock-name.js';
 import type { ReleaseResult } from '../../services/locks.js';
-import { canPrompt, confirm } from '../../ui/prompt.js';
+import { confirm } from '../../ui/prompt.js';
 
 export default class LocksRelease extends RunvoyCommand<ReleaseResult> {
   static override summary =
@@ -20,7 +20,7 @@ export default class LocksRelease extends RunvoyCommand<ReleaseResult> {
     const { args, flags } = await this.parse(LocksRelease);
     const issue = validateLockName(args.name, 'NAME');
     if (issue) throw validationError([issue]);
-    if (flags.force && !flags.yes && !canPrompt()) {
+    if (flags.force && !flags.yes && !this.output.prompts) {
       throw new UsageError({
         what: 'A forced release needs confirmation, and there is no terminal to ask in.',
         fix: 'Pass --yes together with --force. Nothing was sent to AWS.',

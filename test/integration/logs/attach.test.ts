@@ -1,5 +1,5 @@
 /**
- * An attached run with its log (attachExecution), the task watch of `logs --follow` (watchTask) and the
+ * An attached run with its log (attachExecution), the same loop following (`logs --follow`) and the
  * kill key (killExecutionTask), against the emulator with a deployed stack. The tests write the run's
  * log stream themselves: no container runs in moto.
  */
@@ -12,8 +12,12 @@ import { RunvoyError } from '../../../src/core/errors.js';
 import type { LogLine } from '../../../src/aws/logs.js';
 import { exitCodeForOutcome } from '../../../src/core/task-result.js';
 import { logStreamName } from '../../../src/core/run-plan.js';
-import { followFailure, watchTask } from '../../../src/services/logs.js';
-import { attachExecution, killExecutionTask, startExecution } from '../../../src/services/run.js';
+import {
+  attachExecution,
+  killExecutionTask,
+  startExecution,
+  watchExecution,
+} from '../../../src/services/run.js';
 import { putLines } from '../../support/log-writer.js';
 import { startFaultProxy } from '../../support/fault-proxy.js';
 import { keepTasksRunning, motoUrl, resetMoto, sdkConfig, TEST_REGION } from '../../support/moto.js';
@@ -197,28 +201,34 @@ describe('attached run with its log', () => {
     }
   });
 
-  it('watchTask takes a failed look for "still running" until ECS has not answered for aws.timeout; then LOST_CONTACT', async () => {
+  it('following (logs --follow), a failed look is "still running" until ECS has not answered for aws.timeout; then LOST_CONTACT, writing nothing', async () => {
     const deps = runDeps(h);
     const record = await startExecution(deps, runRequest({ detach: true, lockName: 'follow-lost' }));
     const bounded = new AwsClients({ region: TEST_REGION, timeoutMs: 10_000 });
     const faulty = await withFaultyEcs((op) => (op === 'DescribeTasks' ? 'reset' : 'pass'), bounded);
     try {
       let clock = 0;
-      const watch = watchTask({ ...deps, clients: faulty.clients }, record, {
-        everyMs: 1000,
-        now: () => clock,
+      const looks: number[] = [];
+      const error = (await watchExecution({ ...deps, clients: faulty.clients, now: () => clock }, record, {
+        mode: 'following',
+        detachSignal: new AbortController().signal,
+        sleep: async () => {
+          looks.push(clock);
+          clock += 5_000;
+        },
+      }).catch((e: unknown) => e)) as RunvoyError;
+      // Failed looks at 0 s and 5 s are "still running"; at 10 s ECS has not answered for aws.timeout.
+      expect(looks).toEqual([0, 5_000]);
+      expect(error).toMatchObject({ code: 'LOST_CONTACT', exitCode: 1 });
+      expect(error.what).toContain(`Lost contact with AWS while following ${record.id}`);
+      expect(error.why).toMatch(/following it neither takes nor renews the lock/);
+      expect(error.fix).toContain(`runvoy kill ${record.id}`);
+      // Following holds nothing: the run's record and lock are as the run left them.
+      expect((await h.store.getExecution(record.id))?.detached).toBe(true);
+      expect(await h.store.getLock('follow-lost')).toMatchObject({
+        state: 'HELD',
+        holderExecutionId: record.id,
       });
-      expect(await watch.isStopped()).toBe(false);
-      clock = 5_000;
-      expect(await watch.isStopped()).toBe(false);
-      clock = 10_000;
-      const error = await watch.isStopped().catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'ECONNRESET' });
-      const lost = followFailure(error, watch.current(), 'runvoy', watch.lastSeenAt()) as RunvoyError;
-      expect(lost).toMatchObject({ code: 'LOST_CONTACT', exitCode: 1 });
-      expect(lost.what).toContain(`Lost contact with AWS while following ${record.id}`);
-      expect(lost.why).toMatch(/following it neither takes nor renews the lock/);
-      expect(lost.fix).toContain(`runvoy kill ${record.id}`);
       await stopTaskNow(h, record.taskArn ?? '');
     } finally {
       await faulty.close();
@@ -246,26 +256,23 @@ describe('attached run with its log', () => {
     expect(exitCodeForOutcome(result.finalised.record as never)).toBe(130);
   });
 
-  it('watchTask says when the task stops, finalises the record once, and reports status changes', async () => {
-    const deps = runDeps(h);
+  it('following, the one poll loop finalises the record once when the task stops, and leaves the lock to the run', async () => {
+    const reporter = recordingReporter();
+    const deps = runDeps(h, reporter);
     const record = await startExecution(deps, runRequest({ detach: true }));
-    const changes: string[] = [];
-    let clock = 0;
-    const watch = watchTask(deps, record, {
-      everyMs: 1000,
-      now: () => clock,
-      onChange: (r) => changes.push(r.status),
+    let stopped = false;
+    const result = await watchExecution(deps, record, {
+      mode: 'following',
+      detachSignal: new AbortController().signal,
+      sleep: async () => {
+        if (stopped) return;
+        stopped = true;
+        await stopTaskNow(h, record.taskArn ?? '');
+      },
     });
-    expect(await watch.isStopped()).toBe(false);
-    // Within everyMs: no call, the answer is still "running".
-    await stopTaskNow(h, record.taskArn ?? '');
-    expect(await watch.isStopped()).toBe(false);
-    clock = 5000;
-    expect(await watch.isStopped()).toBe(true);
-    expect(watch.current().status).toBe('SUCCEEDED');
-    expect(watch.finalised()?.record.status).toBe('SUCCEEDED');
+    if (result.kind !== 'finished') throw new Error(`expected the task to finish, got ${result.kind}`);
+    expect(result.finalised.record.status).toBe('SUCCEEDED');
+    expect(result.finalised.byUs).toBe(true);
     expect((await h.store.getExecution(record.id))?.status).toBe('SUCCEEDED');
-    expect(changes.at(-1)).toBe('SUCCEEDED');
-    expect(await watch.isStopped()).toBe(true);
   });
 });

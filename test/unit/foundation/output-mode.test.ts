@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { executionRecord } from '../../support/records.js';
 import { startLiveView } from '../../../src/ui/live-view.js';
 import { applyInkColour, colourFor, isCi, outputMode } from '../../../src/ui/output-mode.js';
+import { viewKind } from '../../../src/ui/attach-session.js';
 
 const TTY = { isTTY: true };
 const PIPE = { isTTY: false };
@@ -96,6 +97,24 @@ describe('outputMode', () => {
   });
 });
 
+describe('the view of an attach session (run, logs --follow) comes from the same decision', () => {
+  const text = { json: false, textOnStdout: true };
+  it('Ink in a terminal; plain lines in CI, under TERM=dumb, piped, or when the log goes to a file or as CSV', () => {
+    expect(viewKind(outputMode({ env: {}, streams: terminal }), text)).toBe('ink');
+    expect(viewKind(outputMode({ env: { CI: 'true' }, streams: terminal }), text)).toBe('plain');
+    expect(viewKind(outputMode({ env: { TERM: 'dumb' }, streams: terminal }), text)).toBe('plain');
+    expect(viewKind(outputMode({ env: {}, streams: { ...terminal, stdout: PIPE } }), text)).toBe('plain');
+    expect(viewKind(outputMode({ env: {}, streams: terminal }), { ...text, textOnStdout: false })).toBe(
+      'plain',
+    );
+  });
+
+  it('NDJSON under --json, even in a terminal', () => {
+    const mode = outputMode({ env: {}, streams: terminal, json: true });
+    expect(viewKind(mode, { json: true, textOnStdout: true })).toBe('ndjson');
+  });
+});
+
 describe('the live view follows the colour decision (Ink reads chalk)', () => {
   const level = chalk.level;
   afterEach(() => {
@@ -129,7 +148,7 @@ describe('the live view follows the colour decision (Ink reads chalk)', () => {
         lockName: 'l',
         fence: 2,
       }),
-      colour,
+      output: { colour: { stdout: colour, stderr: colour } },
       onDetach: () => undefined,
       onKill: () => undefined,
       stdout: term.stdout as unknown as NodeJS.WriteStream,

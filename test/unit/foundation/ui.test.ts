@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toRunvoyError } from '../../../src/aws/errors.js';
 import { RunvoyError, validationError } from '../../../src/core/errors.js';
-import { errorDocument, formatError } from '../../../src/ui/error-view.js';
+import { formatError } from '../../../src/ui/error-view.js';
+import { errorDocument, streamEvent, successDocument } from '../../../src/ui/json-envelope.js';
 import { colorEnabled, stylist, type Style } from '../../../src/ui/style.js';
 
 const TTY = { isTTY: true };
@@ -120,13 +121,23 @@ describe('formatError', () => {
 });
 
 describe('errorDocument', () => {
-  it('is ok:false with the exit code and the error fields', () => {
+  it('is ok:false with the error fields, its exit code among them, and the warnings', () => {
     const error = new RunvoyError({ what: 'W.', why: 'Y.', fix: 'F.', code: 'STACK_NOT_FOUND', exitCode: 4 });
-    expect(errorDocument(error)).toEqual({
+    expect(errorDocument(error, [{ message: 'skipped one' }])).toEqual({
       ok: false,
-      exitCode: 4,
-      error: { code: 'STACK_NOT_FOUND', message: 'W.', why: 'Y.', fix: 'F.' },
+      error: { code: 'STACK_NOT_FOUND', message: 'W.', why: 'Y.', fix: 'F.', exitCode: 4 },
+      warnings: [{ message: 'skipped one' }],
     });
+  });
+
+  it('keeps its own fields over data fields of the same name', () => {
+    const error = new RunvoyError({
+      what: 'W.',
+      code: 'X',
+      exitCode: 3,
+      data: { code: 'other', exitCode: 9 },
+    });
+    expect(errorDocument(error).error).toEqual({ code: 'X', message: 'W.', exitCode: 3 });
   });
 
   it('carries the issues of a validation error, and survives JSON', () => {
@@ -134,13 +145,14 @@ describe('errorDocument', () => {
     const doc = JSON.parse(JSON.stringify(errorDocument(validationError(issues))));
     expect(doc).toEqual({
       ok: false,
-      exitCode: 2,
       error: {
         code: 'VALIDATION',
         message: '--cpu: "300" is not valid. Allowed: 256, 512.',
         fix: 'Correct the value and run the command again. Nothing was sent to AWS.',
+        exitCode: 2,
         issues,
       },
+      warnings: [],
     });
   });
 
@@ -151,11 +163,25 @@ describe('errorDocument', () => {
       $fault: 'client',
     });
     const doc = errorDocument(toRunvoyError(raw));
-    expect(doc.exitCode).toBe(1);
+    expect(doc.error.exitCode).toBe(1);
     expect(doc.error).toMatchObject({
       code: 'ACCESS_DENIED',
       requestId: 'abc-123',
       awsError: 'AccessDeniedException',
     });
+  });
+});
+
+describe('successDocument and streamEvent', () => {
+  it('wraps a result with its exit code and a copy of the warnings', () => {
+    const warnings = [{ message: 'a' }];
+    const doc = successDocument({ id: 'x' }, 0, warnings);
+    warnings.push({ message: 'b' });
+    expect(doc).toEqual({ ok: true, exitCode: 0, result: { id: 'x' }, warnings: [{ message: 'a' }] });
+  });
+
+  it('puts the type and the time first, then the fields', () => {
+    const event = streamEvent('log', { message: 'hi' }, new Date('2026-01-02T03:04:05.000Z'));
+    expect(JSON.stringify(event)).toBe('{"type":"log","time":"2026-01-02T03:04:05.000Z","message":"hi"}');
   });
 });

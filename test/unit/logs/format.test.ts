@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMissingStream, isThrottle, isTransient, logGroupArnFor } from '../../../src/aws/logs.js';
-import { csvField, formatLine, formatPage } from '../../../src/services/logs.js';
+import { csvField, formatLine, formatPage } from '../../../src/ui/log-lines.js';
 import { backoff, DEFAULT_TIMING, pollDelay, retryNotice } from '../../../src/services/tail.js';
 import { retryNoticeLine } from '../../../src/ui/log-lines.js';
 
@@ -16,11 +16,17 @@ describe('output formats', () => {
     expect(formatLine(line, 'text', true)).toBe('2026-05-01T12:00:00.123Z say "hi", then\tgo\n');
   });
 
-  it('json is one parseable object per line', () => {
+  it("json is one log event per line, its time the line's, with the execution when given", () => {
     expect(JSON.parse(formatLine(line, 'json', false))).toEqual({
       type: 'log',
-      timestamp: '2026-05-01T12:00:00.123Z',
+      time: '2026-05-01T12:00:00.123Z',
+      message: 'say "hi", then\tgo',
       ingestionTime: '2026-05-01T12:00:01.000Z',
+    });
+    expect(JSON.parse(formatLine({ ...line, ingestionTime: undefined }, 'json', false, 'x1'))).toEqual({
+      type: 'log',
+      time: '2026-05-01T12:00:00.123Z',
+      id: 'x1',
       message: 'say "hi", then\tgo',
     });
   });
