@@ -348,7 +348,7 @@ describe('decodeAudit', () => {
     [
       'action',
       'explode',
-      'action: expected one of run, kill, lock-force-release, adopt, remove-from-active, got "explode"',
+      'action: expected one of run, kill, lock-force-release, adopt, remove-from-active, policy-set, policy-unset, got "explode"',
     ],
     ['at', 1_718_452_800_000, 'at: expected an ISO 8601 time string, got 1718452800000'],
     ['detail', 'ran it', 'detail: expected a map, got "ran it"'],
