@@ -32,7 +32,7 @@ import {
   type Role,
 } from '../../src/core/permissions.js';
 import type { PolicyDocument } from '../../src/core/iam-policy.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, streamResult, type CliResult } from '../support/cli.js';
 import { startMoto, type RunningMoto } from '../support/moto-server.js';
 
 const IMAGE = 'public.ecr.aws/docker/library/alpine:3.20';
@@ -128,10 +128,8 @@ async function detachedRun(lock?: string): Promise<{ id: string; taskArn: string
     'sleep',
     '1',
   ]);
-  const doc = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
-    execution: { id: string; taskArn: string };
-  };
-  return { id: doc.execution.id, taskArn: doc.execution.taskArn };
+  const { execution } = streamResult<{ execution: { id: string; taskArn: string } }>(stdout);
+  return { id: execution.id, taskArn: execution.taskArn };
 }
 
 /** A run that is still running. */
@@ -162,7 +160,7 @@ async function aSchedule(name: string): Promise<string> {
 async function finishedRun(): Promise<string> {
   await setTasks({ progression: 'immediate' });
   const { stdout } = await asRoot(['run', '--image', IMAGE, '--json', '--', 'echo', 'hi']);
-  return (JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { execution: { id: string } }).execution.id;
+  return streamResult<{ execution: { id: string } }>(stdout).execution.id;
 }
 
 function stackOutputs(): { clusterArn: string; tableName: string; logGroupName: string } {

@@ -287,7 +287,7 @@ describe('unknown is never 0, times are ISO strings, money has no float noise', 
 
   it('tables show times as ISO 8601 UTC to the second', async () => {
     const result = await cli(['list']);
-    expect(result.stdout).toMatch(/^[0-9a-z]{12}\s+\S+\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s/m);
+    expect(result.stdout).toMatch(/^[0-9a-z]{12}\s+\S+\s+\S+\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s/m);
   });
 });
 
