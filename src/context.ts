@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { AwsClients } from './aws/clients.js';
+import { Cache } from './config/cache.js';
 import type { Store } from './aws/store.js';
 import type { SkipReport } from './core/items.js';
 import type { RunvoySettings } from './core/settings.js';
@@ -39,6 +40,8 @@ export interface CommandContext {
   /** Colour, Ink or plain lines, tables, prompts: decided once (src/ui/output-mode.ts). */
   readonly output: OutputMode;
   readonly clock: Clock;
+  /** The local cache (cache.json): the stack's outputs, the caller's identity, the team policy. */
+  readonly cache: Cache;
   /** Where warnings go: one line each, never on stdout. */
   readonly warn: (message: string) => void;
   /** The stack (`settings.stack`), resolved on the first call and kept; throws STACK_NOT_FOUND (exit 4). */
@@ -59,6 +62,7 @@ export interface ContextInput {
   output: OutputMode;
   warn: (message: string) => void;
   clock?: Clock;
+  cache?: Cache;
   /** Where the table's batch reads report the malformed items they skip (default: warn on stderr). */
   skipped?: SkipReport;
   /** Resolves the stack; the default is requireStack from src/services/stack-context.ts. */
@@ -80,6 +84,7 @@ export function createCommandContext(input: ContextInput): CommandContext {
     settings: input.settings,
     output: input.output,
     clock: input.clock ?? systemClock,
+    cache: input.cache ?? new Cache(),
     warn: input.warn,
     requireStack: () => {
       stack ??= resolveStack(input.clients, input.settings.stack);

@@ -106,7 +106,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     const { clients } = await this.context();
     // Load the CloudWatch Logs client while the stack and the record are read: it is needed next.
     const warm = clients.logs().catch(() => undefined);
-    const { stack, store } = await this.stackContext();
+    const { stack, store, clock } = await this.stackContext();
     const record = await resolveExecution(store, args.id);
     await warm;
     const stream = logs.streamOf(record);
@@ -132,7 +132,7 @@ With --follow in a terminal, shows the live view (d or Ctrl-C detach, k kill, t 
     if (flags.follow) {
       const { attachSession, viewKind } = await import('../ui/attach-session.js');
       const session = await attachSession({
-        deps: { clients, store, stack },
+        deps: { clients, store, stack, clock },
         record,
         mode: 'following',
         kind: viewKind(this.output, {

@@ -159,8 +159,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
       }
       throw error;
     });
-    const { clients, stack, store } = ctx;
-    const policyCtx = { doc: await clients.documents(), stack };
+    const { stack, store } = ctx;
     const budgetWarn = (line: string) => this.note(this.paintErr('yellow', line));
     let request: RunRequest | undefined;
     /** The run as the team policy (under the user's own settings) makes it, refused when it breaks a rule. */
@@ -194,7 +193,7 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
         import('../services/run-plan.js'),
         import('../services/policy.js'),
       ]);
-      const { policy } = await teamPolicyForRun(policyCtx, { fresh: true });
+      const { policy } = await teamPolicyForRun(ctx, { fresh: true });
       return planRun(await decide(policy), stack);
     }
     const { startExecution } = await import('../services/run.js');
@@ -202,12 +201,12 @@ Exits with the container's exit code. Ctrl-C detaches: the task keeps running an
     const reporter = this.jsonEnabled()
       ? jsonRunReporter((line) => process.stdout.write(`${line}\n`))
       : plainRunReporter((line) => process.stderr.write(`${line}\n`));
-    const deps = { clients, store, stack, reporter };
+    const deps = { ...ctx, reporter };
     const stackFlag = stack.stackName === 'runvoy' ? '' : ` --stack ${stack.stackName}`;
 
     const record = await runPolicy
       .startUnderPolicy(
-        policyCtx,
+        ctx,
         decide,
         (decided, guard) => startExecution(deps, decided, { guard }),
         (policy) =>

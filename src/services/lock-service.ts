@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { AwsClients } from '../aws/clients.js';
 import { TransactionConflict, newLockVersion, type Store, type TransactGuard } from '../aws/store.js';
 import type { AuditEvent } from '../core/items.js';
 import { describeTask, tasksStartedBy } from '../aws/tasks.js';
@@ -15,6 +13,7 @@ import {
 } from '../core/lock-protocol.js';
 import { startedByFor } from '../core/run-plan.js';
 import { isTerminal } from '../core/status.js';
+import type { StackCommandContext } from '../context.js';
 
 /** While a CLI is attached its lease is short and renewed by heartbeat. */
 export const ATTACHED_LEASE_MS = 2 * 60_000;
@@ -22,16 +21,11 @@ export const HEARTBEAT_MS = 30_000;
 /** A detached run without --timeout keeps its lease this long; its task is still checked before takeover. */
 export const DETACHED_LEASE_MS = 14 * 86_400_000;
 
-export interface LockContext {
-  clients: AwsClients;
-  store: Store;
-  cluster: string;
-  stackName: string;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  /** A random number in [0, 1), for the backoff's jitter (tests pin it). */
-  jitter?: () => number;
-}
+/** What holderFinished reads: the holder's record, and its task in the stack's cluster. */
+export type HolderContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack'>;
+
+/** What createWithLock uses: the holder check, and the clock its waits and --lock-wait deadline run on. */
+export type LockContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'clock'>;
 
 export interface AcquireOptions {
   waitMs: number;
@@ -40,9 +34,9 @@ export interface AcquireOptions {
   audit?: AuditEvent;
   /** A condition the transaction must also hold (the team policy's version). */
   guard?: TransactGuard;
+  /** A random number in [0, 1), for the backoff's jitter (tests pin it); Math.random by default. */
+  jitter?: () => number;
 }
-
-const defaultSleep = (ms: number): Promise<void> => sleep(ms);
 
 /**
  * Writes the execution record and takes its lock in one transaction (SPEC section 7, docs/locks.md).
@@ -63,8 +57,9 @@ export async function createWithLock(
   lockName: string,
   options: AcquireOptions,
 ): Promise<{ record: ExecutionRecord; acquiredAt: string; takeover?: LockItem }> {
-  const now = ctx.now ?? Date.now;
-  const sleep = ctx.sleep ?? defaultSleep;
+  const now = () => ctx.clock.now();
+  const sleep = (ms: number) => ctx.clock.sleep(ms);
+  const stackName = ctx.stack.stackName;
   const deadline = now() + Math.max(0, options.waitMs);
   let waits = 0;
   let conflicts = 0;
@@ -79,9 +74,9 @@ export async function createWithLock(
       // out instead of spinning, then decide again on what is there after the pause.
       const delay = conflictRetryDelay(conflicts, deadline - now(), {
         ...CONFLICT_BACKOFF,
-        jitter: ctx.jitter,
+        jitter: options.jitter,
       });
-      if (delay === undefined) throw lockContended(lockName, conflicts, current, now(), ctx.stackName);
+      if (delay === undefined) throw lockContended(lockName, conflicts, current, now(), stackName);
       await sleep(delay);
       backOffFirst = false;
       current = await ctx.store.getLock(lockName);
@@ -126,8 +121,8 @@ export async function createWithLock(
     }
     const held = current as LockItem;
     const remaining = deadline - now();
-    const delay = backoffDelay(waits++, remaining, { jitter: ctx.jitter });
-    if (delay === undefined) throw lockHeld(held, now(), ctx.stackName);
+    const delay = backoffDelay(waits++, remaining, { jitter: options.jitter });
+    if (delay === undefined) throw lockHeld(held, now(), stackName);
     options.onWait?.(held, Math.max(0, remaining));
     await sleep(delay);
     current = await ctx.store.getLock(lockName);
@@ -148,11 +143,11 @@ export async function holderRecord(store: Store, id: string): Promise<ExecutionR
 }
 
 /** Whether the execution holding a lock has finished, checked against its record and ECS. */
-export async function holderFinished(ctx: LockContext, lock: LockItem, now: number): Promise<boolean> {
+export async function holderFinished(ctx: HolderContext, lock: LockItem, now: number): Promise<boolean> {
   if (lock.state !== 'HELD' || !lock.holderExecutionId) return true;
   const holder = await holderRecord(ctx.store, lock.holderExecutionId);
   if (holder && isTerminal(holder.status)) return true;
-  const cluster = holder?.clusterArn ?? ctx.cluster;
+  const cluster = holder?.clusterArn ?? ctx.stack.outputs.clusterName;
   if (holder?.taskArn) {
     const task = await describeTask(ctx.clients, cluster, holder.taskArn);
     return !task || task.lastStatus === 'STOPPED';

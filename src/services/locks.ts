@@ -16,15 +16,6 @@ export interface LockView extends LockItem {
 /** What the locks commands use of the command context. */
 type LocksContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack'>;
 
-function lockContextOf(ctx: LocksContext) {
-  return {
-    clients: ctx.clients,
-    store: ctx.store,
-    cluster: ctx.stack.outputs.clusterName,
-    stackName: ctx.stack.stackName,
-  };
-}
-
 export async function listLocks(ctx: LocksContext): Promise<LockItem[]> {
   return (await ctx.store.listLocks()).sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -43,7 +34,7 @@ export async function lockStatus(ctx: LocksContext, name: string, now = Date.now
   const holder = await holderRecord(ctx.store, lock.holderExecutionId);
   return {
     ...lock,
-    holderFinished: await holderFinished(lockContextOf(ctx), lock, now),
+    holderFinished: await holderFinished(ctx, lock, now),
     ...(holder
       ? {
           holder: {

@@ -1,8 +1,6 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hostname } from 'node:os';
-import type { AwsClients } from '../aws/clients.js';
 import { policyAuditId, readPolicy, writePolicyChange, type ReadPolicy } from '../aws/policy.js';
-import { Cache } from '../config/cache.js';
+import type { StackCommandContext } from '../context.js';
 import { describeIssue, ExitCode, RunvoyError, validationError } from '../core/errors.js';
 import {
   applyChange,
@@ -15,21 +13,8 @@ import {
 } from '../core/policy.js';
 import type { StackContext } from './stack-context.js';
 
-export interface PolicyContext {
-  doc: DynamoDBDocumentClient;
-  stack: StackContext;
-  cache?: Cache;
-}
-
-export async function policyContext(
-  clients: AwsClients,
-  stackName: string,
-  cache = new Cache(),
-): Promise<PolicyContext> {
-  const { requireStack } = await import('./stack-context.js');
-  const stack = await requireStack(clients, stackName, { cache });
-  return { doc: await clients.documents(), stack, cache };
-}
+/** What the team policy's reads use: the stack's table (through the clients) and the local cache. */
+export type PolicyContext = Pick<StackCommandContext, 'clients' | 'stack' | 'cache'>;
 
 /** How long a cached policy is used without reading it: every run checks its version anyway. */
 export const POLICY_CACHE_MAX_AGE = 7 * 24 * 60 * 60 * 1000;
@@ -60,14 +45,14 @@ export async function teamPolicyForRun(
   ctx: PolicyContext,
   options: { fresh?: boolean } = {},
 ): Promise<{ policy: TeamPolicy; cached: boolean }> {
-  const cache = ctx.cache ?? new Cache();
+  const { cache } = ctx;
   const key = policyCacheKey(ctx.stack);
   if (!options.fresh) {
     const cached = cache.get<TeamPolicy>(key, POLICY_CACHE_MAX_AGE);
     if (cached && typeof cached.version === 'number' && cached.values)
       return { policy: cached, cached: true };
   }
-  const read = await readPolicy(ctx.doc, ctx.stack.outputs.tableName);
+  const read = await readPolicy(await ctx.clients.documents(), ctx.stack.outputs.tableName);
   if (read.problems.length > 0) {
     cache.delete(key);
     throw malformedPolicyError(read, ctx.stack);
@@ -78,8 +63,8 @@ export async function teamPolicyForRun(
 
 /** The policy as it is in the table now (policy get and list), and the cache brought up to date. */
 export async function currentPolicy(ctx: PolicyContext): Promise<ReadPolicy> {
-  const read = await readPolicy(ctx.doc, ctx.stack.outputs.tableName);
-  if (read.problems.length === 0) (ctx.cache ?? new Cache()).set(policyCacheKey(ctx.stack), read.policy);
+  const read = await readPolicy(await ctx.clients.documents(), ctx.stack.outputs.tableName);
+  if (read.problems.length === 0) ctx.cache.set(policyCacheKey(ctx.stack), read.policy);
   return read;
 }
 
@@ -102,13 +87,13 @@ const MAX_ATTEMPTS = 5;
  * value it replaced. A change that changes nothing writes nothing.
  */
 export async function changePolicy(
-  ctx: PolicyContext,
+  ctx: Pick<StackCommandContext, 'clients' | 'stack' | 'cache' | 'clock'>,
   change: PolicyChange,
-  now: () => Date = () => new Date(),
 ): Promise<PolicyChangeResult> {
   const actorArn = ctx.stack.identity.arn;
+  const doc = await ctx.clients.documents();
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const read = await readPolicy(ctx.doc, ctx.stack.outputs.tableName);
+    const read = await readPolicy(doc, ctx.stack.outputs.tableName);
     const { policy } = read;
     const before = policy.values[change.key];
     const result = (changed: boolean, version: number): PolicyChangeResult => ({
@@ -126,7 +111,7 @@ export async function changePolicy(
         { ...pair, hint: `The team policy's cpu is ${policyValueText('cpu', policy.values.cpu)}.` },
       ]);
     }
-    const at = now().toISOString();
+    const at = new Date(ctx.clock.now()).toISOString();
     const audit = {
       id: policyAuditId(policy.version + 1),
       at,
@@ -141,7 +126,7 @@ export async function changePolicy(
       },
     };
     if (
-      await writePolicyChange(ctx.doc, ctx.stack.outputs.tableName, {
+      await writePolicyChange(doc, ctx.stack.outputs.tableName, {
         read: policy,
         change,
         actorArn,
@@ -151,7 +136,7 @@ export async function changePolicy(
     ) {
       const values = applyChange(policy.values, change);
       const written: TeamPolicy = { version: policy.version + 1, values, updatedAt: at, updatedBy: actorArn };
-      if (read.problems.length === 0) (ctx.cache ?? new Cache()).set(policyCacheKey(ctx.stack), written);
+      if (read.problems.length === 0) ctx.cache.set(policyCacheKey(ctx.stack), written);
       return result(true, written.version);
     }
   }

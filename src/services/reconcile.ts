@@ -351,7 +351,7 @@ async function carryOut(run: Carrying, step: ReconcileStep): Promise<ReconcileRo
     case 'check-lock': {
       const { lock } = step;
       const holder = lock.holderExecutionId as string;
-      if (!(await holderFinished(lockContextOf(ctx), lock, run.now()))) return [];
+      if (!(await holderFinished(ctx, lock, run.now()))) return [];
       const released = dryRun || (await ctx.store.releaseLock(lock.name, holder, lock.fence));
       if (!released) return [];
       return [
@@ -429,15 +429,6 @@ async function adopt(
     if (!written) return [];
   }
   return [{ action: 'adopt', executionId: record.id, to: record.status, detail }];
-}
-
-function lockContextOf(ctx: ReconcileContext) {
-  return {
-    clients: ctx.clients,
-    store: ctx.store,
-    cluster: ctx.stack.outputs.clusterName,
-    stackName: ctx.stack.stackName,
-  };
 }
 
 /** Every task in the cluster, running or recently stopped (ListTasks, both desired statuses, paginated). */

@@ -1,8 +1,7 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import { hostname } from 'node:os';
-import type { AwsClients } from '../aws/clients.js';
 import { createTimeoutSchedule, TIMEOUT_STOP_REASON } from '../aws/schedules.js';
-import type { Store, TransactGuard } from '../aws/store.js';
+import type { TransactGuard } from '../aws/store.js';
 import type { AuditEvent } from '../core/items.js';
 import { describeTask, runTask, stopTask, type RunTaskResult } from '../aws/tasks.js';
 import { awsFailureKind } from '../aws/errors.js';
@@ -26,6 +25,7 @@ import { dropUndefined, finaliseExecution, type Finalised } from './finalise.js'
 import { afterRunTaskFailed, recordStartedTask, type StartContext } from './start-outcome.js';
 import { ATTACHED_LEASE_MS, DETACHED_LEASE_MS, HEARTBEAT_MS, createWithLock } from './lock-service.js';
 import type { StackContext } from './stack-context.js';
+import type { StackCommandContext } from '../context.js';
 import { failureText, lostContactError, type LeaseState } from './lost-contact.js';
 import type { LogLine } from '../aws/logs.js';
 import type { TailNotice, TailTiming } from './tail.js';
@@ -41,15 +41,13 @@ export interface RunReporter {
   warn(message: string): void;
 }
 
-export interface RunDeps {
-  clients: AwsClients;
-  store: Store;
-  stack: StackContext;
+/**
+ * What starting and following a run use: the command context's clients, table, stack and clock, and the
+ * reporter that tells the user what happens.
+ */
+export type RunDeps = Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'clock'> & {
   reporter: RunReporter;
-  now?: () => number;
-  /** How long the RunTask phase may take (src/core/grace.ts); shorter in tests. */
-  runTaskPhaseLimitMs?: number;
-}
+};
 
 export function taskDefSpecFor(request: RunRequest, stack: StackContext): TaskDefSpec {
   return {
@@ -83,17 +81,20 @@ export function taskTags(request: RunRequest, record: ExecutionRecord): Record<s
 export async function startExecution(
   deps: RunDeps,
   request: RunRequest,
-  /** `guard`: a condition the start transaction must also hold (the team policy's version). */
-  options: { guard?: TransactGuard } = {},
+  /**
+   * `guard`: a condition the start transaction must also hold (the team policy's version).
+   * `runTaskPhaseLimitMs`: how long the RunTask phase may take (src/core/grace.ts); shorter in tests.
+   */
+  options: { guard?: TransactGuard; runTaskPhaseLimitMs?: number } = {},
 ): Promise<ExecutionRecord> {
   const { clients, store, stack, reporter } = deps;
-  const now = deps.now ?? Date.now;
+  const now = () => deps.clock.now();
   const spec = taskDefSpecFor(request, stack);
   const family = taskDefinitionFamily(spec, stack.stackName);
   const createdAt = new Date(now());
   const timeoutAt =
     request.timeoutMs === undefined ? undefined : new Date(createdAt.getTime() + request.timeoutMs);
-  const phaseLimitMs = deps.runTaskPhaseLimitMs ?? RUN_TASK_PHASE_LIMIT_MS;
+  const phaseLimitMs = options.runTaskPhaseLimitMs ?? RUN_TASK_PHASE_LIMIT_MS;
   let phaseStart = createdAt.getTime();
   let record: ExecutionRecord = {
     id: newExecutionId(),
@@ -132,25 +133,20 @@ export async function startExecution(
   };
   if (request.lockName) {
     const deadline = (t: number) => timeoutAt?.getTime() ?? t + DETACHED_LEASE_MS;
-    const acquired = await createWithLock(
-      { clients, store, cluster: stack.outputs.clusterName, stackName: stack.stackName, now },
-      record,
-      request.lockName,
-      {
-        waitMs: request.lockWaitMs,
-        // Until its task is recorded, the lease is all that protects a holder: it lasts as long as reconcile's
-        // grace floor (the RunTask deadline plus its margin), so that nobody takes the lock over while the
-        // task may still be started.
-        leaseUntil: (t) =>
-          Math.max(
-            request.detach ? deadline(t) : t + ATTACHED_LEASE_MS,
-            Math.max(t, createdAt.getTime()) + LOST_GRACE_FLOOR_MS,
-          ),
-        onWait: (lock, remaining) => reporter.waitingForLock(lock, remaining),
-        audit,
-        guard: options.guard,
-      },
-    );
+    const acquired = await createWithLock(deps, record, request.lockName, {
+      waitMs: request.lockWaitMs,
+      // Until its task is recorded, the lease is all that protects a holder: it lasts as long as reconcile's
+      // grace floor (the RunTask deadline plus its margin), so that nobody takes the lock over while the
+      // task may still be started.
+      leaseUntil: (t) =>
+        Math.max(
+          request.detach ? deadline(t) : t + ATTACHED_LEASE_MS,
+          Math.max(t, createdAt.getTime()) + LOST_GRACE_FLOOR_MS,
+        ),
+      onWait: (lock, remaining) => reporter.waitingForLock(lock, remaining),
+      audit,
+      guard: options.guard,
+    });
     record = acquired.record;
     phaseStart = runTaskPhaseStart(record.createdAt, acquired.acquiredAt);
     reporter.lockAcquired(request.lockName, record.fence ?? 0, acquired.takeover);
@@ -168,13 +164,7 @@ export async function startExecution(
     cpu: request.cpu,
     memory: request.memory,
   });
-  const startCtx: StartContext = {
-    clients,
-    store,
-    cluster: stack.outputs.clusterName,
-    stackName: stack.stackName,
-    warn: reporter.warn,
-  };
+  const startCtx: StartContext = { clients, store, stack, warn: reporter.warn };
   let started: RunTaskResult;
   try {
     started = await runTask(clients, {
@@ -285,7 +275,7 @@ export async function watchExecution(
 ): Promise<WatchResult> {
   const { clients, store, stack, reporter } = deps;
   const attached = (options.mode ?? 'attached') === 'attached';
-  const now = deps.now ?? Date.now;
+  const now = () => deps.clock.now();
   const poll = options.pollMs ?? defaultPoll;
   const sleep = options.sleep ?? abortableSleep;
   let record = initial;
@@ -424,7 +414,7 @@ async function loseContact(
   seen: { lastSeenAt?: number; taskStatus?: string; leaseExpiresAt: number },
 ): Promise<RunvoyError> {
   const { clients, store } = deps;
-  const now = deps.now ?? Date.now;
+  const now = () => deps.clock.now();
   clients.lastChance(Math.min(LAST_CHANCE_MS, clients.timeoutMs));
   let lease: LeaseState = { kind: 'none' };
   if (record.lockName && record.fence !== undefined) {
@@ -463,7 +453,7 @@ export function detachedLeaseUntil(record: ExecutionRecord, now: number): number
 
 /** Leaves the task running with its lock: the lease now lasts until the run's deadline. */
 export async function detach(deps: RunDeps, record: ExecutionRecord): Promise<ExecutionRecord> {
-  const now = deps.now ?? Date.now;
+  const now = () => deps.clock.now();
   if (record.lockName && record.fence !== undefined) {
     await deps.store.extendLease(record.lockName, record.id, record.fence, detachedLeaseUntil(record, now()));
   }
@@ -475,12 +465,12 @@ export async function detach(deps: RunDeps, record: ExecutionRecord): Promise<Ex
  * fields and audit event), so that whoever finalises the run records it as STOPPED (exit 130).
  */
 export async function killExecutionTask(
-  deps: { clients: AwsClients; store: Store; stack: StackContext; now?: () => number },
+  deps: Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'clock'>,
   record: ExecutionRecord,
 ): Promise<void> {
   if (!record.taskArn) return;
   const { killExecution } = await import('./kill.js');
-  await killExecution(deps, record.id, deps.now);
+  await killExecution(deps, record.id, () => deps.clock.now());
 }
 
 export interface AttachOptions extends WatchOptions {
@@ -509,7 +499,7 @@ export async function attachExecution(
   const attached = (options.mode ?? 'attached') === 'attached';
   if (!attached && (isTerminal(record.status) || !record.taskArn)) {
     const stoppedLongAgo =
-      !record.stoppedAt || (deps.now ?? Date.now)() - Date.parse(record.stoppedAt) > STOPPED_LONG_AGO_MS;
+      !record.stoppedAt || deps.clock.now() - Date.parse(record.stoppedAt) > STOPPED_LONG_AGO_MS;
     for await (const page of readExecutionLogs(
       { clients: deps.clients, stack: deps.stack, record },
       { ...options.query, follow: true },

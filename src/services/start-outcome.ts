@@ -1,8 +1,6 @@
 import type { Task } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../aws/clients.js';
 import { toRunvoyError } from '../aws/errors.js';
 import { deleteTimeoutSchedule } from '../aws/schedules.js';
-import type { Store } from '../aws/store.js';
 import {
   describeTask,
   runTaskMayHaveStarted,
@@ -15,6 +13,7 @@ import type { ExecutionRecord } from '../core/execution.js';
 import { DEFAULT_LOST_GRACE_MS } from '../core/reconcile-plan.js';
 import { startedByFor } from '../core/run-plan.js';
 import { isTerminal, type ExecutionStatus } from '../core/status.js';
+import type { StackCommandContext } from '../context.js';
 import { failBeforeStart } from './finalise.js';
 
 /**
@@ -22,13 +21,7 @@ import { failBeforeStart } from './finalise.js';
  * error names the execution, says what state the record, the lock and the task are in, and what to do
  * next, and never advises running the command again while a task may have started.
  */
-export interface StartContext {
-  clients: AwsClients;
-  store: Store;
-  cluster: string;
-  stackName: string;
-  warn: (message: string) => void;
-}
+export type StartContext = Pick<StackCommandContext, 'clients' | 'store' | 'stack' | 'warn'>;
 
 /** What is known of a run whose start went wrong (the `state` of every such error's --json data). */
 export interface StartState {
@@ -48,7 +41,7 @@ export interface StartState {
 export const STARTED_AFTER_LOST_REASON = 'runvoy: its run was marked LOST before the task started';
 
 function stackFlag(ctx: StartContext): string {
-  return ctx.stackName === 'runvoy' ? '' : ` --stack ${ctx.stackName}`;
+  return ctx.stack.stackName === 'runvoy' ? '' : ` --stack ${ctx.stack.stackName}`;
 }
 
 function graceText(): string {
@@ -105,8 +98,9 @@ export async function afterRunTaskFailed(
   let found: Task | undefined;
   let lookupError: RunvoyError | undefined;
   try {
-    const [arn] = await tasksStartedBy(ctx.clients, ctx.cluster, startedByFor(record.id));
-    if (arn) found = (await describeTask(ctx.clients, ctx.cluster, arn)) ?? { taskArn: arn };
+    const [arn] = await tasksStartedBy(ctx.clients, ctx.stack.outputs.clusterName, startedByFor(record.id));
+    if (arn)
+      found = (await describeTask(ctx.clients, ctx.stack.outputs.clusterName, arn)) ?? { taskArn: arn };
   } catch (lookup) {
     lookupError = toRunvoyError(lookup);
   }
@@ -276,7 +270,7 @@ export async function recordStartedTask(
           '`runvoy reconcile` may have recorded the task first, or marked the run LOST (and freed its lock) before the task started.',
         ],
         fix: [
-          `\`runvoy status ${record.id}${flag}\` shows the record. If it is LOST, the task runs without its lock: stop it with \`aws ecs stop-task --cluster ${task.clusterArn ?? ctx.cluster} --task ${taskArn}\`.`,
+          `\`runvoy status ${record.id}${flag}\` shows the record. If it is LOST, the task runs without its lock: stop it with \`aws ecs stop-task --cluster ${task.clusterArn ?? ctx.stack.outputs.clusterName} --task ${taskArn}\`.`,
           'Starting another run would run the command twice.',
         ],
         code: 'RECORD_UNREADABLE',
@@ -326,7 +320,7 @@ async function stopOrphanedTask(
 ): Promise<RunvoyError> {
   const flag = stackFlag(ctx);
   const taskArn = task.taskArn as string;
-  const cluster = task.clusterArn ?? record.clusterArn ?? ctx.cluster;
+  const cluster = task.clusterArn ?? record.clusterArn ?? ctx.stack.outputs.clusterName;
   let stopError: RunvoyError | undefined;
   try {
     await stopTask(ctx.clients, cluster, taskArn, STARTED_AFTER_LOST_REASON);

@@ -28,7 +28,7 @@ export function viewKind(output: OutputMode, options: { json: boolean; textOnStd
 }
 
 export interface SessionOptions {
-  deps: Pick<RunDeps, 'clients' | 'store' | 'stack' | 'now'> & { reporter?: RunReporter };
+  deps: Pick<RunDeps, 'clients' | 'store' | 'stack' | 'clock'> & { reporter?: RunReporter };
   record: ExecutionRecord;
   mode: 'attached' | 'following';
   kind: ViewKind;

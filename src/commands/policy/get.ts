@@ -18,8 +18,8 @@ export default class PolicyGet extends RunvoyCommand<GetResult> {
   protected async execute(): Promise<GetResult> {
     const { args } = await this.parse(PolicyGet);
     if (!isPolicyKey(args.key)) throw validationError([unknownPolicyKeyIssue(args.key)]);
-    const { policyContext, currentPolicy } = await import('../../services/policy.js');
-    const ctx = await policyContext(await this.aws(), String(this.settings().stack.value));
+    const { currentPolicy } = await import('../../services/policy.js');
+    const ctx = await this.stackContext();
     const { policy } = await currentPolicy(ctx);
     return { key: args.key, value: policy.values[args.key] ?? null, version: policy.version };
   }

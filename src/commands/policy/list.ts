@@ -20,8 +20,8 @@ export default class PolicyList extends RunvoyCommand<ListResult> {
 
   protected async execute(): Promise<ListResult> {
     await this.parse(PolicyList);
-    const { policyContext, currentPolicy } = await import('../../services/policy.js');
-    const ctx = await policyContext(await this.aws(), String(this.settings().stack.value));
+    const { currentPolicy } = await import('../../services/policy.js');
+    const ctx = await this.stackContext();
     const { policy, problems, unknownKeys } = await currentPolicy(ctx);
     for (const problem of problems) {
       process.stderr.write(

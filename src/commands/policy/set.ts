@@ -24,8 +24,8 @@ export default class PolicySet extends RunvoyCommand<PolicyChangeResult> {
     if (!isPolicyKey(args.key)) throw validationError([unknownPolicyKeyIssue(args.key)]);
     const parsed = parsePolicyValue(args.key, args.value);
     if ('issue' in parsed) throw validationError([parsed.issue]);
-    const { policyContext, changePolicy } = await import('../../services/policy.js');
-    const ctx = await policyContext(await this.aws(), String(this.settings().stack.value));
+    const { changePolicy } = await import('../../services/policy.js');
+    const ctx = await this.stackContext();
     return changePolicy(ctx, { key: args.key, value: parsed.value });
   }
 

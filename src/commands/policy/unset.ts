@@ -15,8 +15,8 @@ export default class PolicyUnset extends RunvoyCommand<PolicyChangeResult> {
   protected async execute(): Promise<PolicyChangeResult> {
     const { args } = await this.parse(PolicyUnset);
     if (!isPolicyKey(args.key)) throw validationError([unknownPolicyKeyIssue(args.key)]);
-    const { policyContext, changePolicy } = await import('../../services/policy.js');
-    const ctx = await policyContext(await this.aws(), String(this.settings().stack.value));
+    const { changePolicy } = await import('../../services/policy.js');
+    const ctx = await this.stackContext();
     return changePolicy(ctx, { key: args.key, value: undefined });
   }
 

@@ -25,6 +25,7 @@ import {
   recordingReporter,
   runDeps,
   runRequest,
+  clockAt,
   setUpStack,
   stopTaskNow,
   type Harness,
@@ -209,14 +210,18 @@ describe('attached run with its log', () => {
     try {
       let clock = 0;
       const looks: number[] = [];
-      const error = (await watchExecution({ ...deps, clients: faulty.clients, now: () => clock }, record, {
-        mode: 'following',
-        detachSignal: new AbortController().signal,
-        sleep: async () => {
-          looks.push(clock);
-          clock += 5_000;
+      const error = (await watchExecution(
+        { ...deps, clients: faulty.clients, clock: clockAt(() => clock) },
+        record,
+        {
+          mode: 'following',
+          detachSignal: new AbortController().signal,
+          sleep: async () => {
+            looks.push(clock);
+            clock += 5_000;
+          },
         },
-      }).catch((e: unknown) => e)) as RunvoyError;
+      ).catch((e: unknown) => e)) as RunvoyError;
       // Failed looks at 0 s and 5 s are "still running"; at 10 s ECS has not answered for aws.timeout.
       expect(looks).toEqual([0, 5_000]);
       expect(error).toMatchObject({ code: 'LOST_CONTACT', exitCode: 1 });

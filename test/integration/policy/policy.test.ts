@@ -12,6 +12,7 @@ import {
   writePolicyChange,
 } from '../../../src/aws/policy.js';
 import { Cache } from '../../../src/config/cache.js';
+import { systemClock, type StackCommandContext } from '../../../src/context.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import type { TeamPolicy } from '../../../src/core/policy.js';
 import type { RunRequest } from '../../../src/core/run-request.js';
@@ -45,13 +46,24 @@ afterEach(() => h.restore());
 
 const caches = new Map<string, Cache>();
 
-/** The policy context of one user (the same stack, another identity), with a cache of their own. */
-function as(arn: string, ctxDoc: DynamoDBDocumentClient = doc): PolicyContext {
+/**
+ * The command context of one user (the same stack, another identity), with a cache of their own; its
+ * clients hand out `ctxDoc` as their document client.
+ */
+function as(
+  arn: string,
+  ctxDoc: DynamoDBDocumentClient = doc,
+): PolicyContext & Pick<StackCommandContext, 'clock'> {
   if (!caches.has(arn)) caches.set(arn, new Cache({ RUNVOY_CACHE_DIR: tempDir() }));
+  const clients = new Proxy(h.clients, {
+    get: (target, prop, receiver) =>
+      prop === 'documents' ? async () => ctxDoc : (Reflect.get(target, prop, receiver) as unknown),
+  });
   return {
-    doc: ctxDoc,
+    clients,
     stack: { ...h.stack, identity: { ...h.stack.identity, arn } },
-    cache: caches.get(arn),
+    cache: caches.get(arn) as Cache,
+    clock: systemClock,
   };
 }
 
@@ -163,7 +175,7 @@ describe('policy set and unset', () => {
   it("brings the writer's own cache up to date, so its next run reads nothing", async () => {
     const ctx = as(ALICE);
     await changePolicy(ctx, { key: 'budget.perRun', value: 3 });
-    expect(ctx.cache?.get<TeamPolicy>(policyCacheKey(ctx.stack), 60_000)).toMatchObject({
+    expect(ctx.cache.get<TeamPolicy>(policyCacheKey(ctx.stack), 60_000)).toMatchObject({
       version: 1,
       values: { 'budget.perRun': 3 },
     });
@@ -236,7 +248,7 @@ describe("a run's start transaction checks the policy version", () => {
     expect(reread).toEqual([2]);
     expect((refused as RunvoyError).exitCode).toBe(5);
     // The cache now holds the new version: the next run decides under it at once.
-    expect(ctx.cache?.get<TeamPolicy>(policyCacheKey(ctx.stack), 60_000)?.version).toBe(2);
+    expect(ctx.cache.get<TeamPolicy>(policyCacheKey(ctx.stack), 60_000)?.version).toBe(2);
   });
 
   it('a run the cached policy refuses is decided again under the policy read afresh (a raised limit lets it start)', async () => {

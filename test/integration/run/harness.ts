@@ -19,6 +19,7 @@ import { buildContainerOverrides, startedByFor } from '../../../src/core/run-pla
 import { buildTaskDefinition, taskDefinitionFamily } from '../../../src/core/taskdef.js';
 import { deployStack } from '../../../src/services/init.js';
 import type { LockContext } from '../../../src/services/lock-service.js';
+import { systemClock, type Clock } from '../../../src/context.js';
 import type { RunDeps, RunReporter } from '../../../src/services/run.js';
 import { taskDefSpecFor } from '../../../src/services/run.js';
 import { requireStack, type StackContext } from '../../../src/services/stack-context.js';
@@ -32,7 +33,8 @@ export interface Harness {
   clients: AwsClients;
   store: Store;
   stack: StackContext;
-  lockCtx(extra?: Partial<LockContext>): LockContext;
+  /** The lock service's context: the stack's clients and table, and the system clock unless `now` or `sleep` move it. */
+  lockCtx(extra?: { store?: Store; now?: Clock['now']; sleep?: (ms: number) => Promise<void> }): LockContext;
   restore(): void;
 }
 
@@ -63,10 +65,12 @@ export async function setUpStack(): Promise<Harness> {
       stack,
       lockCtx: (extra = {}) => ({
         clients,
-        store,
-        cluster: stack.outputs.clusterName,
-        stackName: stack.stackName,
-        ...extra,
+        store: extra.store ?? store,
+        stack,
+        clock: {
+          now: extra.now ?? systemClock.now,
+          sleep: extra.sleep ? (ms) => extra.sleep!(ms) : systemClock.sleep,
+        },
       }),
       restore: () => {
         clients.destroy();
@@ -135,7 +139,12 @@ export function recordingReporter(): RecordedReporter {
 }
 
 export function runDeps(h: Harness, reporter: RunReporter = recordingReporter()): RunDeps {
-  return { clients: h.clients, store: h.store, stack: h.stack, reporter };
+  return { clients: h.clients, store: h.store, stack: h.stack, clock: systemClock, reporter };
+}
+
+/** The system clock, read through `now` (a test that moves time); its sleeps are real. */
+export function clockAt(now: () => number): Clock {
+  return { now, sleep: systemClock.sleep };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   recordingReporter,
   runDeps,
   runRequest,
+  clockAt,
   setUpStack,
   stopTaskNow,
   type Harness,
@@ -210,7 +211,7 @@ describe('watchExecution', () => {
     );
     expect(record.timeoutScheduleName).toBeTruthy();
     const deadline = Date.parse(record.timeoutAt ?? '');
-    const result = await watchExecution({ ...runDeps(h), now: () => deadline + 1 }, record, {
+    const result = await watchExecution({ ...runDeps(h), clock: clockAt(() => deadline + 1) }, record, {
       detachSignal: neverAborted(),
       pollMs: () => 0,
       sleep: async () => undefined,
@@ -232,7 +233,7 @@ describe('watchExecution', () => {
     let clock = Date.now();
     const leases: Array<{ lease: number; now: number }> = [];
     let sleeps = 0;
-    await watchExecution({ ...runDeps(h), now: () => clock }, record, {
+    await watchExecution({ ...runDeps(h), clock: clockAt(() => clock) }, record, {
       detachSignal: neverAborted(),
       pollMs: () => 0,
       sleep: async () => {

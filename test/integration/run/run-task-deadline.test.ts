@@ -18,7 +18,7 @@ import type { StartState } from '../../../src/services/start-outcome.js';
 import { disagreements, emulatorState } from '../../support/emulator-state.js';
 import { startHoldProxy, type HoldProxy } from '../../support/hold-proxy.js';
 import { keepTasksRunning, motoUrl, resetMoto, TEST_REGION } from '../../support/moto.js';
-import { recordingReporter, runRequest, setUpStack, type Harness } from './harness.js';
+import { clockAt, recordingReporter, runRequest, setUpStack, type Harness } from './harness.js';
 
 /** The limit the runs here get: short, so that a clock moved a little past it is past the deadline. */
 const LIMIT_MS = 30_000;
@@ -61,8 +61,7 @@ async function heldRun(operation: string): Promise<{ deps: RunDeps; clock: { ahe
     store,
     stack: h.stack,
     reporter: recordingReporter(),
-    now: () => Date.now() + clock.ahead,
-    runTaskPhaseLimitMs: LIMIT_MS,
+    clock: clockAt(() => Date.now() + clock.ahead),
   };
   return { deps, clock };
 }
@@ -84,7 +83,9 @@ async function directContext(): Promise<Pick<StackCommandContext, 'clients' | 's
 describe('the RunTask phase deadline', () => {
   it('sends no RunTask when the lock transaction answers after the deadline: FAILED, lock freed, and the error says why', async () => {
     const { deps, clock } = await heldRun('TransactWriteItems');
-    const starting = failureOf(startExecution(deps, runRequest({ lockName: 'deploy' })));
+    const starting = failureOf(
+      startExecution(deps, runRequest({ lockName: 'deploy' }), { runTaskPhaseLimitMs: LIMIT_MS }),
+    );
     await hold?.held;
     // The transaction hangs past the deadline, then goes through.
     clock.ahead = LIMIT_MS + 1_000;
@@ -121,7 +122,9 @@ describe('the RunTask phase deadline', () => {
 
   it('aborts a RunTask still in flight at the deadline: it may have started; reconcile marks the run LOST, and frees its lock, at the grace floor counted from the same instant', async () => {
     const { deps, clock } = await heldRun('RunTask');
-    const starting = failureOf(startExecution(deps, runRequest({ lockName: 'deploy' })));
+    const starting = failureOf(
+      startExecution(deps, runRequest({ lockName: 'deploy' }), { runTaskPhaseLimitMs: LIMIT_MS }),
+    );
     await hold?.held;
     clock.ahead = LIMIT_MS;
     const error = await starting;
@@ -162,7 +165,9 @@ describe('the RunTask phase deadline', () => {
 
   it('a RunTask ECS received just before the abort starts its task all the same: reconcile records it on the run, which keeps its lock', async () => {
     const { deps, clock } = await heldRun('RunTask');
-    const starting = failureOf(startExecution(deps, runRequest({ lockName: 'deploy' })));
+    const starting = failureOf(
+      startExecution(deps, runRequest({ lockName: 'deploy' }), { runTaskPhaseLimitMs: LIMIT_MS }),
+    );
     await hold?.held;
     clock.ahead = LIMIT_MS;
     const error = await starting;

@@ -15,7 +15,7 @@ import { startExecution } from '../../../src/services/run.js';
 import { emulatorState } from '../../support/emulator-state.js';
 import { startHoldProxy, type HoldProxy } from '../../support/hold-proxy.js';
 import { keepTasksRunning, motoUrl, resetMoto, stopTasksAtOnce, TEST_REGION } from '../../support/moto.js';
-import { recordingReporter, runRequest, setUpStack, type Harness } from './harness.js';
+import { runDeps, runRequest, setUpStack, type Harness } from './harness.js';
 
 let h: Harness;
 let hold: HoldProxy;
@@ -65,7 +65,7 @@ describe('startExecution after reconcile recorded its task first', () => {
     await keepTasksRunning();
     const run = await viaProxy();
     const starting = startExecution(
-      { clients: run.clients, store: run.store, stack: h.stack, reporter: recordingReporter() },
+      { ...runDeps(h), clients: run.clients, store: run.store },
       runRequest({ lockName: 'deploy', timeoutMs: 3_600_000 }),
     );
     await hold.held;
@@ -95,7 +95,7 @@ describe('startExecution after reconcile recorded its task first', () => {
     await stopTasksAtOnce();
     const run = await viaProxy();
     const starting = startExecution(
-      { clients: run.clients, store: run.store, stack: h.stack, reporter: recordingReporter() },
+      { ...runDeps(h), clients: run.clients, store: run.store },
       runRequest({ lockName: 'deploy', timeoutMs: 3_600_000 }),
     );
     await hold.held;

@@ -15,7 +15,9 @@ import { Store } from '../../../src/aws/store.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import { executionItem, type ExecutionRecord } from '../../../src/core/execution.js';
 import { QUICK_CONFLICT_RETRIES, type LockItem } from '../../../src/core/lock-protocol.js';
-import { DETACHED_LEASE_MS, createWithLock } from '../../../src/services/lock-service.js';
+import type { StackOutputs } from '../../../src/core/stack-outputs.js';
+import type { Clock } from '../../../src/context.js';
+import { DETACHED_LEASE_MS, createWithLock, type LockContext } from '../../../src/services/lock-service.js';
 
 const TABLE = 'runvoy-Table-TEST';
 const ARN = 'arn:aws:sts::123456789012:user/alice';
@@ -65,13 +67,18 @@ function canceled(reasons: Array<{ Code: string; Message?: string; Item?: Record
   });
 }
 
-function ctx() {
+/** The lock service's context; its clock's sleeps return at once unless `clock` is given. */
+function ctx(clock: Clock = { now: Date.now, sleep: async () => undefined }): LockContext {
   return {
     clients,
     store,
-    cluster: 'runvoy-Cluster-TEST',
-    stackName: 'runvoy',
-    sleep: async () => undefined,
+    stack: {
+      identity: { account: '123456789012', arn: ARN, userId: 'AIDAEXAMPLE' },
+      region: 'us-east-1',
+      stackName: 'runvoy',
+      outputs: { clusterName: 'runvoy-Cluster-TEST', tableName: TABLE } as StackOutputs,
+    },
+    clock,
   };
 }
 
@@ -186,12 +193,9 @@ describe('createWithLock backs off and respects its deadline', () => {
       check();
       throw conflict();
     });
-    const error = await createWithLock(
-      { ...ctx(), now: time.now, sleep: time.sleep },
-      record('challenger04'),
-      'deploy',
-      options,
-    ).catch((e: unknown) => e);
+    const error = await createWithLock(ctx(time), record('challenger04'), 'deploy', options).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_CONTENDED' });
     expect((error as RunvoyError).what).toContain('"deploy"');
     expect(docMock.commandCalls(TransactWriteCommand)).toHaveLength(1 + QUICK_CONFLICT_RETRIES);
@@ -211,12 +215,11 @@ describe('createWithLock backs off and respects its deadline', () => {
       check();
       throw conflict();
     });
-    const error = await createWithLock(
-      { ...ctx(), now: time.now, sleep: time.sleep, jitter: () => 0.999999 },
-      record('challenger05'),
-      'deploy',
-      { ...options, waitMs: 5_000 },
-    ).catch((e: unknown) => e);
+    const error = await createWithLock(ctx(time), record('challenger05'), 'deploy', {
+      ...options,
+      waitMs: 5_000,
+      jitter: () => 0.999999,
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_CONTENDED' });
     expect(time.now() - start).toBeLessThanOrEqual(5_000);
     // 49, 99, 199, 399, 799, then 999 a time until the 5 s are used up.
@@ -239,12 +242,9 @@ describe('createWithLock backs off and respects its deadline', () => {
         },
       ]),
     );
-    const error = await createWithLock(
-      { ...ctx(), now: time.now, sleep: time.sleep },
-      record('challenger06'),
-      'deploy',
-      options,
-    ).catch((e: unknown) => e);
+    const error = await createWithLock(ctx(time), record('challenger06'), 'deploy', options).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_HELD' });
     expect(time.state.sleeps).toEqual([]);
   });
@@ -270,12 +270,12 @@ describe('createWithLock backs off and respects its deadline', () => {
         return { Item: executionItem({ ...holder, status: 'PENDING' }) };
       });
     const waited: number[] = [];
-    const error = await createWithLock(
-      { ...ctx(), now: time.now, sleep: time.sleep, jitter: () => 0.5 },
-      record('challenger07'),
-      'deploy',
-      { ...options, waitMs: 5_000, onWait: (_lock, remaining) => waited.push(remaining) },
-    ).catch((e: unknown) => e);
+    const error = await createWithLock(ctx(time), record('challenger07'), 'deploy', {
+      ...options,
+      waitMs: 5_000,
+      jitter: () => 0.5,
+      onWait: (_lock, remaining) => waited.push(remaining),
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 3, code: 'LOCK_HELD' });
     // The last sleep ends at the deadline; only the reads after it (lock, then holder) may run past it.
     expect(time.now() - start).toBeLessThanOrEqual(5_000 + 2 * 700);

@@ -18,6 +18,7 @@ import { AwsClients } from '../../../src/aws/clients.js';
 import { Store } from '../../../src/aws/store.js';
 import { RunvoyError } from '../../../src/core/errors.js';
 import { executionItem } from '../../../src/core/execution.js';
+import type { StackOutputs } from '../../../src/core/stack-outputs.js';
 import { recordStartedTask, type StartContext } from '../../../src/services/start-outcome.js';
 import { executionRecord } from '../../support/records.js';
 
@@ -59,8 +60,12 @@ beforeEach(() => {
   ctx = {
     clients,
     store: new Store(doc, 'runvoy-table'),
-    cluster: CLUSTER,
-    stackName: 'ops',
+    stack: {
+      identity: { account: '123456789012', arn: record.callerArn, userId: 'AROAEXAMPLE:alice' },
+      region: 'eu-west-1',
+      stackName: 'ops',
+      outputs: { clusterName: CLUSTER, tableName: 'runvoy-table' } as StackOutputs,
+    },
     warn: (m) => warnings.push(m),
   };
 });
