@@ -192,7 +192,7 @@ describe('fish', () => {
 
   it('completes topics with the space separator, aliases, negatable flags and values after a topic', () => {
     expect(fishComplete('runvoy locks ').map((l) => l.split('\t')[0])).toEqual(['list', 'release', 'status']);
-    expect(fishComplete('runvoy p').map((l) => l.split('\t')[0])).toEqual(['ps']);
+    expect(fishComplete('runvoy p').map((l) => l.split('\t')[0])).toEqual(['policy', 'ps']);
     expect(fishComplete('runvoy ps --status ').map((l) => l.split('\t')[0])).toContain('RUNNING');
     expect(fishComplete('runvoy init --no-p').map((l) => l.split('\t')[0])).toEqual(['--no-public-ip']);
     expect(fishComplete('runvoy cost --by ').map((l) => l.split('\t')[0])).toEqual([

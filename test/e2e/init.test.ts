@@ -100,8 +100,16 @@ describe('runvoy init / destroy against the emulator (the issue\'s "Must show")'
     const outputs = outputsOf(stack);
     for (const key of OUTPUT_KEYS) expect(outputs[key], key).toBeDefined();
     expect(outputs.TemplateVersion).toBe('1');
-    expect(init.stdout).toContain(`clusterName       ${outputs.ClusterName}`);
-    expect(init.stdout).toContain(`tableName         ${outputs.TableName}`);
+    // One output per line, values aligned after the longest name.
+    expect(init.stdout).toMatch(new RegExp(`^clusterName {2,}${outputs.ClusterName}$`, 'm'));
+    expect(init.stdout).toMatch(new RegExp(`^tableName {2,}${outputs.TableName}$`, 'm'));
+    const valueColumns = new Set(
+      init.stdout
+        .split('\n')
+        .filter((line) => /^[a-zA-Z]+ {2,}\S/.test(line))
+        .map((line) => line.search(/ {2,}\S/) + (/ {2,}/.exec(line)?.[0].length ?? 0)),
+    );
+    expect(valueColumns.size).toBe(1);
   });
 
   // BUG (the issue's "Must show" says CREATE_COMPLETE): src/services/init.ts deployStack re-applies
