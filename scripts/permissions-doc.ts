@@ -47,7 +47,7 @@ const ROLES_INTRO = `## Access roles
 
 \`runvoy iam policy --role viewer|operator|admin\` prints the IAM policy of a role, scoped to the stack's
 own resources (read from its outputs: the table and its indexes, the cluster and its tasks, task definitions
-\`runvoy-<stack>-*\`, the log group, the stack's three roles for \`iam:PassRole\`, schedules
+\`runvoy-<stack>-*\`, the log group, the stack's four roles (execution, task, scheduler, schedule lock) for \`iam:PassRole\`, schedules
 \`runvoy-*\` of the default group, and the stack itself). Attach it to a group:
 
 \`\`\`sh

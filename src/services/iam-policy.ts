@@ -34,7 +34,12 @@ export function policyScope(ctx: StackContext): PolicyScope {
     clusterName: outputs.clusterName,
     clusterArn: outputs.clusterArn,
     logGroupName: outputs.logGroupName,
-    roleArns: [outputs.executionRoleArn, outputs.taskRoleArn, outputs.schedulerRoleArn].filter(Boolean),
+    roleArns: [
+      outputs.executionRoleArn,
+      outputs.taskRoleArn,
+      outputs.schedulerRoleArn,
+      outputs.scheduleLockRoleArn,
+    ].filter((arn): arn is string => Boolean(arn)),
   };
 }
 

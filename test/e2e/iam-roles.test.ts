@@ -459,7 +459,8 @@ describe('access roles: every command as viewer, operator and admin, with IAM en
       ArnEquals: { 'ecs:cluster': facts.cluster },
     });
     expect([...statement('operator', 'PassStackRoles').Resource].sort()).toEqual([...roles].sort());
-    expect(roles).toHaveLength(3);
+    // Execution, task, scheduler and schedule-lock roles.
+    expect(roles).toHaveLength(4);
     // Nothing of the stack's data is granted on "*".
     for (const role of ROLES) {
       const wide = policies[role].Statement.filter((s) => s.Resource.includes('*')).flatMap((s) =>
