@@ -5,7 +5,7 @@
 // cache that does not match the source. RUNVOY_CODE_CACHE=0 turns it off. The single-file binaries load
 // the same bundle the same way (scripts/release/sea-main.js).
 import Module, { createRequire } from 'node:module';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -37,7 +37,8 @@ function readCache(path) {
 function writeCache(path, data) {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    if (readdirSync(dirname(path)).length >= MAX_CACHES) return;
+    // A full directory takes no new file, but a cache that V8 rejected (a new build) is still replaced.
+    if (!existsSync(path) && readdirSync(dirname(path)).length >= MAX_CACHES) return;
     const temp = `${path}.${process.pid}`;
     writeFileSync(temp, data, { mode: 0o600 });
     renameSync(temp, path);
