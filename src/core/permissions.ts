@@ -102,6 +102,19 @@ const FINALISE: Permission[] = [
   },
 ];
 
+/** Pausing or resuming a schedule: UpdateSchedule sends the whole schedule back, its role included. */
+const SCHEDULE_STATE_CHANGE: Permission[] = [
+  ...DISCOVERY,
+  { action: 'scheduler:GetSchedule', on: 'schedules' },
+  { action: 'scheduler:UpdateSchedule', on: 'schedules' },
+  { action: 'iam:PassRole', on: 'roles', when: 'the scheduler role, sent back with the schedule' },
+  {
+    action: 'scheduler:ListSchedules',
+    on: 'schedules',
+    when: 'no such schedule (to name those there are)',
+  },
+];
+
 /** Checking whether a lock's holder is still running. */
 const CHECK_HOLDER: Permission[] = [
   { action: 'dynamodb:GetItem', on: 'table' },
@@ -544,32 +557,12 @@ export const COMMAND_PERMISSIONS = {
   'schedule:pause': {
     command: 'schedule pause',
     role: 'operator',
-    permissions: [
-      ...DISCOVERY,
-      { action: 'scheduler:GetSchedule', on: 'schedules' },
-      { action: 'scheduler:UpdateSchedule', on: 'schedules' },
-      { action: 'iam:PassRole', on: 'roles', when: 'the scheduler role, sent back with the schedule' },
-      {
-        action: 'scheduler:ListSchedules',
-        on: 'schedules',
-        when: 'no such schedule (to name those there are)',
-      },
-    ],
+    permissions: SCHEDULE_STATE_CHANGE,
   },
   'schedule:resume': {
     command: 'schedule resume',
     role: 'operator',
-    permissions: [
-      ...DISCOVERY,
-      { action: 'scheduler:GetSchedule', on: 'schedules' },
-      { action: 'scheduler:UpdateSchedule', on: 'schedules' },
-      { action: 'iam:PassRole', on: 'roles', when: 'the scheduler role, sent back with the schedule' },
-      {
-        action: 'scheduler:ListSchedules',
-        on: 'schedules',
-        when: 'no such schedule (to name those there are)',
-      },
-    ],
+    permissions: SCHEDULE_STATE_CHANGE,
   },
   'tasks:list': { command: 'tasks list', role: 'any', permissions: NONE },
   'tasks:show': { command: 'tasks show', role: 'any', permissions: NONE },
